@@ -1,0 +1,198 @@
+// Package ctap1 implements the authenticator side of FIDO U2F raw messages (CTAP1): ISO 7816-4 command APDUs in
+// the extended-length form, the REGISTER, AUTHENTICATE and VERSION commands, their responses and status words.
+//
+// References: FIDO U2F Raw Message Formats v1.2 §3 (framing), §4 (REGISTER), §5 (AUTHENTICATE), §6 (VERSION);
+// ISO/IEC 7816-4 §5.1 (command APDU cases).
+package ctap1
+
+import "fmt"
+
+// Instruction is the INS byte of a U2F command APDU (U2F raw messages v1.2 §3).
+type Instruction byte
+
+const (
+	InsRegister     Instruction = 0x01
+	InsAuthenticate Instruction = 0x02
+	InsVersion      Instruction = 0x03
+)
+
+func (i Instruction) String() string {
+	switch i {
+	case InsRegister:
+		return "REGISTER"
+	case InsAuthenticate:
+		return "AUTHENTICATE"
+	case InsVersion:
+		return "VERSION"
+	}
+	return fmt.Sprintf("INS(0x%02x)", byte(i))
+}
+
+// Control is the P1 byte of AUTHENTICATE (U2F raw messages v1.2 §5.1).
+type Control byte
+
+const (
+	ControlEnforceUserPresence     Control = 0x03 // sign only with user presence
+	ControlCheckOnly               Control = 0x07 // never sign: 6985 if the handle is valid for the AppID, else 6A80
+	ControlDontEnforceUserPresence Control = 0x08 // sign; the UP bit reports whether presence was observed
+)
+
+// StatusWord is SW1||SW2 of a response APDU (U2F raw messages v1.2 §3.3, ISO 7816-4 §5.1.3).
+type StatusWord uint16
+
+const (
+	SWNoError                StatusWord = 0x9000
+	SWConditionsNotSatisfied StatusWord = 0x6985 // user presence required, or check-only: "handle is valid"
+	SWWrongData              StatusWord = 0x6A80 // key handle not from this token or not for this application
+	SWWrongLength            StatusWord = 0x6700
+	SWClaNotSupported        StatusWord = 0x6E00
+	SWInsNotSupported        StatusWord = 0x6D00
+)
+
+func (s StatusWord) String() string {
+	switch s {
+	case SWNoError:
+		return "SW_NO_ERROR"
+	case SWConditionsNotSatisfied:
+		return "SW_CONDITIONS_NOT_SATISFIED"
+	case SWWrongData:
+		return "SW_WRONG_DATA"
+	case SWWrongLength:
+		return "SW_WRONG_LENGTH"
+	case SWClaNotSupported:
+		return "SW_CLA_NOT_SUPPORTED"
+	case SWInsNotSupported:
+		return "SW_INS_NOT_SUPPORTED"
+	}
+	return fmt.Sprintf("SW(0x%04x)", uint16(s))
+}
+
+// Error makes a StatusWord usable as an error; every parse failure below is one.
+func (s StatusWord) Error() string { return "ctap1: " + s.String() }
+
+// Bytes is the two-byte trailer of a response APDU.
+func (s StatusWord) Bytes() []byte { return []byte{byte(s >> 8), byte(s)} }
+
+// Command is a parsed command APDU.
+type Command struct {
+	CLA, P1, P2 byte
+	INS         Instruction
+	Data        []byte
+	Le          int // expected response length; 65536 when the APDU asked for "everything"
+}
+
+// ParseCommand parses an extended-length command APDU (ISO 7816-4 §5.1, cases 1, 2E, 3E, 4E):
+//
+//	CLA INS P1 P2                                  case 1: no data, no Le
+//	CLA INS P1 P2 00 Le1 Le2                        case 2E: Le only
+//	CLA INS P1 P2 00 Lc1 Lc2 data[Lc]               case 3E: data only
+//	CLA INS P1 P2 00 Lc1 Lc2 data[Lc] Le1 Le2       case 4E: data and Le
+//
+// Short-form (one-byte Lc) APDUs are refused with SWWrongLength: U2F over USB uses the extended form only.
+// A malformed APDU returns a StatusWord error and a zero Command.
+func ParseCommand(apdu []byte) (Command, error) {
+	if len(apdu) < 4 {
+		return Command{}, SWWrongLength
+	}
+	c := Command{CLA: apdu[0], INS: Instruction(apdu[1]), P1: apdu[2], P2: apdu[3]}
+	body := apdu[4:]
+	switch {
+	case len(body) == 0:
+		// case 1
+	case body[0] != 0x00 || len(body) < 3:
+		return Command{}, SWWrongLength
+	case len(body) == 3:
+		c.Le = decodeLe(body[1], body[2])
+	default:
+		lc := int(body[1])<<8 | int(body[2])
+		if lc == 0 {
+			return Command{}, SWWrongLength
+		}
+		rest := body[3:]
+		switch len(rest) {
+		case lc:
+		case lc + 2:
+			c.Le = decodeLe(rest[lc], rest[lc+1])
+		default:
+			return Command{}, SWWrongLength
+		}
+		c.Data = append([]byte(nil), rest[:lc]...)
+	}
+	if c.CLA != 0x00 {
+		return Command{}, SWClaNotSupported
+	}
+	return c, nil
+}
+
+func decodeLe(hi, lo byte) int {
+	if le := int(hi)<<8 | int(lo); le != 0 {
+		return le
+	}
+	return 65536
+}
+
+// Encode builds the extended-length form of c (always with Le, as strict keys expect).
+func (c Command) Encode() []byte {
+	out := []byte{c.CLA, byte(c.INS), c.P1, c.P2}
+	if len(c.Data) > 0 {
+		out = append(out, 0x00, byte(len(c.Data)>>8), byte(len(c.Data)))
+		out = append(out, c.Data...)
+		return append(out, 0x00, 0x00)
+	}
+	return append(out, 0x00, 0x00, 0x00)
+}
+
+// RegisterRequest is the data of REGISTER (U2F raw messages v1.2 §4.1).
+//
+//	offset size field
+//	0      32   challenge parameter: SHA-256(client data)
+//	32     32   application parameter: SHA-256(AppID)
+type RegisterRequest struct {
+	Challenge, Application [32]byte
+}
+
+// ParseRegisterRequest checks that data is exactly 64 bytes.
+func ParseRegisterRequest(data []byte) (RegisterRequest, error) {
+	var r RegisterRequest
+	if len(data) != 64 {
+		return r, SWWrongLength
+	}
+	copy(r.Challenge[:], data[:32])
+	copy(r.Application[:], data[32:])
+	return r, nil
+}
+
+// AuthenticateRequest is the data of AUTHENTICATE (U2F raw messages v1.2 §5.1).
+//
+//	offset size field
+//	0      32   challenge parameter
+//	32     32   application parameter
+//	64     1    key handle length L
+//	65     L    key handle
+type AuthenticateRequest struct {
+	Control                Control
+	Challenge, Application [32]byte
+	KeyHandle              []byte
+}
+
+// ParseAuthenticateRequest parses the data of AUTHENTICATE with control byte p1. An unknown control byte is
+// SWWrongData; a length that does not match L is SWWrongLength.
+func ParseAuthenticateRequest(p1 byte, data []byte) (AuthenticateRequest, error) {
+	var r AuthenticateRequest
+	switch Control(p1) {
+	case ControlEnforceUserPresence, ControlCheckOnly, ControlDontEnforceUserPresence:
+	default:
+		return r, SWWrongData
+	}
+	if len(data) < 65 || len(data) != 65+int(data[64]) {
+		return r, SWWrongLength
+	}
+	r.Control = Control(p1)
+	copy(r.Challenge[:], data[:32])
+	copy(r.Application[:], data[32:64])
+	r.KeyHandle = append([]byte(nil), data[65:]...)
+	return r, nil
+}
+
+// Version is the answer to VERSION (U2F raw messages v1.2 §6).
+const Version = "U2F_V2"
