@@ -54,7 +54,7 @@ func newAuthenticator(t *testing.T, secret [32]byte, role counter.Role) *core.Au
 	if err != nil {
 		t.Fatal(err)
 	}
-	a, err := core.New(secret, ctr, rand.Reader)
+	a, err := core.New(secret, ctr, randReader)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -348,3 +348,5 @@ func TestAppIDExtensionForU2FRegisteredCredential(t *testing.T) {
 		t.Fatal("no counter on the appid assertion")
 	}
 }
+
+var randReader = rand.Reader
