@@ -162,13 +162,15 @@ func suggest(list []string, w string) []string {
 		rank int
 	}
 	var found []candidate
+	typed := []rune(w)
+	var d editDistance
 	for _, c := range list {
 		switch {
 		case strings.HasPrefix(c, w) || (len(w) >= 4 && strings.HasPrefix(c, w[:4])):
 			found = append(found, candidate{c, 0})
 		default:
-			if d := editDistance(w, c, 2); d <= 2 {
-				found = append(found, candidate{c, d})
+			if dist := d.within(typed, c, 2); dist <= 2 {
+				found = append(found, candidate{c, dist})
 			}
 		}
 	}
@@ -183,29 +185,33 @@ func suggest(list []string, w string) []string {
 	return out
 }
 
-// editDistance returns the optimal string alignment distance between a and b, or limit+1 when it exceeds limit.
-func editDistance(a, b string, limit int) int {
-	ra, rb := []rune(a), []rune(b)
-	if d := len(ra) - len(rb); d > limit || -d > limit {
+// editDistance computes optimal string alignment distances, reusing its three rows of the dynamic programming
+// table (i-2, i-1, i) from call to call.
+type editDistance struct{ prev2, prev, cur []int }
+
+// within returns the distance between a and the ASCII word b, or limit+1 when it exceeds limit.
+func (d *editDistance) within(a []rune, b string, limit int) int {
+	if diff := len(a) - len(b); diff > limit || -diff > limit {
 		return limit + 1
 	}
-	// Three rows of the dynamic programming table: i-2, i-1, i.
-	prev2 := make([]int, len(rb)+1)
-	prev := make([]int, len(rb)+1)
-	cur := make([]int, len(rb)+1)
+	n := len(b) + 1
+	if cap(d.cur) < n {
+		d.prev2, d.prev, d.cur = make([]int, n), make([]int, n), make([]int, n)
+	}
+	prev2, prev, cur := d.prev2[:n], d.prev[:n], d.cur[:n]
 	for j := range prev {
 		prev[j] = j
 	}
-	for i := 1; i <= len(ra); i++ {
+	for i := 1; i <= len(a); i++ {
 		cur[0] = i
 		rowMin := cur[0]
-		for j := 1; j <= len(rb); j++ {
+		for j := 1; j < n; j++ {
 			cost := 1
-			if ra[i-1] == rb[j-1] {
+			if a[i-1] == rune(b[j-1]) {
 				cost = 0
 			}
 			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-			if i > 1 && j > 1 && ra[i-1] == rb[j-2] && ra[i-2] == rb[j-1] {
+			if i > 1 && j > 1 && a[i-1] == rune(b[j-2]) && a[i-2] == rune(b[j-1]) {
 				cur[j] = min(cur[j], prev2[j-2]+1)
 			}
 			rowMin = min(rowMin, cur[j])
@@ -215,10 +221,7 @@ func editDistance(a, b string, limit int) int {
 		}
 		prev2, prev, cur = prev, cur, prev2
 	}
-	if prev[len(rb)] > limit {
-		return limit + 1
-	}
-	return prev[len(rb)]
+	return min(prev[n-1], limit+1)
 }
 
 // truncateRunes cuts s to at most n runes.
