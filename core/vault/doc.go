@@ -88,8 +88,9 @@
 //
 // # Default KDF parameters
 //
-// DefaultParams is argon2id t=1, m=64 MiB, p=1. Measured on the project's reference machine it costs about
-// 400 ms in Go wasm and 167 ms natively. The cost is paid at unlock (once per browser session) and again
+// DefaultParams is argon2id t=1, m=64 MiB, p=1. On the project's 2-core reference machine it costs about 400 ms
+// in Go wasm inside the extension and 167 ms natively (shared/ENVIRONMENT.md); BenchmarkKDFDefault measured
+// 140-200 ms under Node 20 (GOOS=js) and 62-82 ms natively (amd64), Go 1.26. The cost is paid at unlock (once per browser session) and again
 // whenever a request needs user verification, where the user is waiting on a consent prompt, so it must stay
 // under about half a second in wasm. 64 MiB with one pass is above OWASP's Password Storage Cheat Sheet minimum
 // for argon2id (46 MiB, t=1, p=1) and matches the memory of RFC 9106 §4's second recommended option (which uses
@@ -109,8 +110,9 @@
 //
 // # Memory hygiene
 //
-// Buffers this package allocates for the passphrase bytes, derived keys and plaintext are overwritten with zeros
-// before it returns. Go strings (passphrases, phrases) cannot be wiped, the garbage collector may have copied
+// Buffers this package allocates for the passphrase bytes, derived keys, plaintext and phrase bits are
+// overwritten with zeros before it returns. Not wiped: argon2's internal work memory (golang.org/x/crypto does not
+// expose it), the cipher state inside the AEAD, Go strings (passphrases, phrases) cannot be wiped, the garbage collector may have copied
 // buffers, and Contents and the unlock key belong to the caller once returned: wiping them is the caller's job
 // (see Contents.Wipe).
 package vault
