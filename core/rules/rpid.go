@@ -1,0 +1,109 @@
+package rules
+
+import (
+	"strings"
+
+	"golang.org/x/net/publicsuffix"
+)
+
+// EffectiveRPID returns the RP ID a WebAuthn request from caller may use, given the options' rp.id (create) or
+// rpId (get), "" when absent. It implements W3C §5.1.3 steps 7-8 and the matching steps of §5.1.4.1
+// (PROTOCOLS §3.2):
+//
+//   - The caller must be a secure context (Origin.IsPotentiallyTrustworthy) and its host, the effective domain,
+//     must be a valid domain: IP addresses are refused (Chromium OriginAllowedToMakeWebAuthnRequests).
+//   - rpID absent: the effective domain is the RP ID.
+//   - rpID present: it must be a valid domain (see canonicalDomain) that is equal to, or a registrable domain
+//     suffix of, the effective domain (HTML "is a registrable domain suffix of or is equal to"): the host must
+//     end with "." + rpID, rpID must not be a public suffix, and must not lie inside the host's public suffix.
+//
+// The result is the lower-case ASCII RP ID: the exact string to hash into rpIdHash (PROTOCOLS §3.2 advice).
+// Failures are KindSecurity. WebAuthn L3 related origins (/.well-known/webauthn) are not implemented, so a
+// non-suffix rpID is simply refused (W3C §5.11 is optional).
+//
+// Public suffixes come from golang.org/x/net/publicsuffix, whose PublicSuffix returns rules from both the ICANN
+// and the private section of the Public Suffix List (its second result only says which) and applies the "*"
+// default rule to unlisted TLDs. Both sections count here, like the URL spec's "public suffix" and Chromium
+// (INCLUDE_PRIVATE_REGISTRIES, INCLUDE_UNKNOWN_REGISTRIES): a page on foo.github.io cannot claim "github.io".
+func EffectiveRPID(caller Origin, rpID string) (string, error) {
+	if !caller.IsPotentiallyTrustworthy() {
+		return "", Errorf(KindSecurity, "WebAuthn is only available to https origins and http://localhost, not %s", caller)
+	}
+	effectiveDomain, ok := canonicalDomain(caller.Host)
+	if !ok {
+		return "", Errorf(KindSecurity, "the caller's host %q is not a valid domain", caller.Host)
+	}
+	if rpID == "" {
+		return effectiveDomain, nil
+	}
+	rp, ok := canonicalDomain(rpID)
+	if !ok {
+		return "", Errorf(KindSecurity, "the RP ID %q is not a valid domain", rpID)
+	}
+	if !isRegistrableDomainSuffixOrEqual(rp, effectiveDomain) {
+		return "", Errorf(KindSecurity, "the RP ID %q is not a registrable domain suffix of, nor equal to, %q", rp, effectiveDomain)
+	}
+	return rp, nil
+}
+
+// isRegistrableDomainSuffixOrEqual implements HTML "is a registrable domain suffix of or is equal to" for two
+// canonical domains (both already known not to be IP addresses).
+func isRegistrableDomainSuffixOrEqual(hostSuffix, originalHost string) bool {
+	if hostSuffix == originalHost {
+		return true
+	}
+	if !strings.HasSuffix(originalHost, "."+hostSuffix) {
+		return false
+	}
+	suffixPS, _ := publicsuffix.PublicSuffix(hostSuffix)
+	if hostSuffix == suffixPS {
+		return false // hostSuffix is itself a public suffix ("com", "co.uk", "github.io")
+	}
+	hostPS, _ := publicsuffix.PublicSuffix(originalHost)
+	if hostPS == hostSuffix || strings.HasSuffix(hostPS, "."+hostSuffix) {
+		return false // hostSuffix lies inside the host's public suffix
+	}
+	return true
+}
+
+// registrableDomain returns a canonical domain's registrable domain ("eTLD+1", private registries included),
+// or false when the domain is itself a public suffix.
+func registrableDomain(domain string) (string, bool) {
+	d, err := publicsuffix.EffectiveTLDPlusOne(domain)
+	if err != nil {
+		return "", false
+	}
+	return d, true
+}
+
+// canonicalDomain returns s lower-cased if it is a valid domain in the sense WebAuthn needs (URL "valid domain":
+// domain to ASCII with beStrict, which applies the STD3 rules and DNS length limits): ASCII letters, digits and
+// '-' in dot-separated labels of 1..63 characters, 253 characters at most, and not ending in a number (which would
+// make it an IPv4 address).
+//
+// Narrower than the URL spec on two points, both documented refusals rather than silent rewrites:
+//   - non-ASCII input is refused instead of being converted with UTS #46. Chromium compares rp.id with the
+//     punycode host as given (OriginIsAllowedToClaimRelyingPartyId), so a Unicode rp.id never matches there either;
+//   - a trailing dot ("example.com.") is refused.
+//
+// "xn--" labels are accepted as LDH labels without checking that they decode.
+func canonicalDomain(s string) (string, bool) {
+	if s == "" || len(s) > 253 {
+		return "", false
+	}
+	s = strings.ToLower(s)
+	if endsInANumber(s) {
+		return "", false
+	}
+	for _, label := range strings.Split(s, ".") {
+		if label == "" || len(label) > 63 {
+			return "", false
+		}
+		for i := 0; i < len(label); i++ {
+			if !isLDH(label[i]) {
+				return "", false
+			}
+		}
+	}
+	return s, true
+}
