@@ -144,8 +144,9 @@ type U2FSignPlan struct {
 }
 
 type u2fCandidate struct {
-	handle []byte
-	appID  string
+	handle     []byte
+	handleText string // the page's string, echoed verbatim in SignResponse.keyHandle
+	appID      string
 }
 
 // PrepareU2FSign applies the U2F JS API rules (v1.1 §4.2). A registered key whose own appId is not authorised for
@@ -169,7 +170,7 @@ func PrepareU2FSign(caller Caller, untrustedRequest []byte) (*U2FSignPlan, error
 				continue
 			}
 		}
-		p.candidates = append(p.candidates, u2fCandidate{handle: k.KeyHandle, appID: app})
+		p.candidates = append(p.candidates, u2fCandidate{handle: k.KeyHandle, handleText: k.KeyHandleText, appID: app})
 	}
 	if len(p.candidates) == 0 {
 		if lastErr != nil {
@@ -222,7 +223,7 @@ func U2FSign(ctx context.Context, a *core.Authenticator, p *U2FSignPlan, ap core
 		if err != nil {
 			return nil, MapError(err)
 		}
-		return &U2FSignResponse{KeyHandle: b64u.EncodeToString(c.handle), SignatureData: b64u.EncodeToString(data),
+		return &U2FSignResponse{KeyHandle: c.handleText, SignatureData: b64u.EncodeToString(data),
 			ClientData: b64u.EncodeToString(clientData)}, nil
 	}
 	return nil, MapError(core.ErrNoCredential)
