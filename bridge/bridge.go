@@ -129,4 +129,3 @@ func decode(body []byte, v any) error {
 	}
 	return nil
 }
-

@@ -184,4 +184,3 @@ func (s *server) vaultErase(ctx context.Context, body []byte) (any, error) {
 	}
 	return struct{}{}, s.env.Local.Delete(ctx, keyVault)
 }
-
