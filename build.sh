@@ -41,7 +41,7 @@ cmd_demo() {
 }
 
 cmd_bench() {
-  go test -run '^$' -bench . -benchmem ./core/... "$@"
+  scripts/bench-core.sh "$@"
 }
 
 case "${1:-build}" in
