@@ -32,7 +32,7 @@ func TestEffectiveRPID(t *testing.T) {
 		{"github.io user site", "https://alice.github.io", "alice.github.io", "alice.github.io"},
 		{"github.io subdomain to user site", "https://www.alice.github.io", "alice.github.io", "alice.github.io"},
 		{"inside the host's public suffix", "https://foo.up.railway.app", "railway.app", ""}, // Chromium's example
-		{"equal to a public suffix host", "https://github.io", "", "github.io"},                // equal is always fine
+		{"equal to a public suffix host", "https://github.io", "", "github.io"},              // equal is always fine
 		{"equal to a public suffix host, explicit", "https://github.io", "github.io", "github.io"},
 
 		// Unknown TLDs: the "*" default rule makes the last label a public suffix.
