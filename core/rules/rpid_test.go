@@ -1,6 +1,9 @@
 package rules
 
-import "testing"
+import (
+	"strings"
+	"testing"
+)
 
 // W3C §5.1.3 steps 7-8, HTML "is a registrable domain suffix of or is equal to", PROTOCOLS §3.2.
 func TestEffectiveRPID(t *testing.T) {
@@ -79,5 +82,13 @@ func TestEffectiveRPID(t *testing.T) {
 				t.Errorf("EffectiveRPID(%s, %q) = %q, %v; want %q", tc.origin, tc.rpID, got, err, tc.want)
 			}
 		})
+	}
+}
+
+func TestMessagesClipPageStrings(t *testing.T) {
+	long := strings.Repeat("a", 100000) + ".example.com"
+	_, err := EffectiveRPID(mustOrigin(t, "https://example.com"), long)
+	if err == nil || len(err.Error()) > 300 {
+		t.Errorf("message of %d bytes", len(err.Error()))
 	}
 }
