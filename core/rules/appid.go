@@ -43,14 +43,14 @@ func EffectiveAppID(caller Origin, appID string) (string, error) {
 	}
 	u, err := url.Parse(appID)
 	if err != nil || u.Scheme != SchemeHTTPS || u.Host == "" || u.User != nil || u.Opaque != "" {
-		return "", Errorf(KindSecurity, "the AppID %q is not an https URL", appID)
+		return "", Errorf(KindSecurity, "the AppID %q is not an https URL", clip(appID))
 	}
 	if caller.Scheme != SchemeHTTPS {
-		return "", Errorf(KindSecurity, "an http origin may only use its own origin as AppID, not %q", appID)
+		return "", Errorf(KindSecurity, "an http origin may only use its own origin as AppID, not %q", clip(appID))
 	}
 	appHost, ok := canonicalAppIDHost(u.Hostname())
 	if !ok {
-		return "", Errorf(KindSecurity, "the AppID %q does not have a valid host", appID)
+		return "", Errorf(KindSecurity, "the AppID %q does not have a valid host", clip(appID))
 	}
 	if appHost == caller.Host {
 		return appID, nil
@@ -67,7 +67,7 @@ func EffectiveAppID(caller Origin, appID string) (string, error) {
 			}
 		}
 	}
-	return "", Errorf(KindSecurity, "the origin %s may not use the AppID %q", caller, appID)
+	return "", Errorf(KindSecurity, "the origin %s may not use the AppID %q", caller, clip(appID))
 }
 
 // siteOf returns the registrable domain of a canonical host, or false for IP addresses and public suffixes.

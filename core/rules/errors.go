@@ -197,3 +197,14 @@ func U2FErrorCode(err error) int {
 	}
 	return KindOf(err).U2FErrorCode()
 }
+
+// maxQuoted bounds how much of a page-supplied string an error message repeats.
+const maxQuoted = 80
+
+// clip returns s, or its first maxQuoted bytes followed by "…", for quoting page-supplied strings in messages.
+func clip(s string) string {
+	if len(s) <= maxQuoted {
+		return s
+	}
+	return s[:maxQuoted] + "…"
+}

@@ -38,7 +38,7 @@ func ParseOrigin(s string) (Origin, error) {
 	}
 	scheme, rest, ok := strings.Cut(s, "://")
 	if !ok {
-		return Origin{}, Errorf(KindSecurity, "the caller's origin %q is not of the form scheme://host[:port]", s)
+		return Origin{}, Errorf(KindSecurity, "the caller's origin %q is not of the form scheme://host[:port]", clip(s))
 	}
 	scheme = strings.ToLower(scheme)
 	var defaultPort int
@@ -48,40 +48,40 @@ func ParseOrigin(s string) (Origin, error) {
 	case SchemeHTTP:
 		defaultPort = 80
 	default:
-		return Origin{}, Errorf(KindSecurity, "the caller's origin %q does not use http or https", s)
+		return Origin{}, Errorf(KindSecurity, "the caller's origin %q does not use http or https", clip(s))
 	}
 	if strings.ContainsAny(rest, "/?#@\\") {
-		return Origin{}, Errorf(KindSecurity, "the caller's origin %q has a path, query, fragment or userinfo", s)
+		return Origin{}, Errorf(KindSecurity, "the caller's origin %q has a path, query, fragment or userinfo", clip(s))
 	}
 	hostPart, portPart := rest, ""
 	if strings.HasPrefix(rest, "[") {
 		end := strings.IndexByte(rest, ']')
 		if end < 0 {
-			return Origin{}, Errorf(KindSecurity, "the caller's origin %q has an unterminated IPv6 address", s)
+			return Origin{}, Errorf(KindSecurity, "the caller's origin %q has an unterminated IPv6 address", clip(s))
 		}
 		hostPart = rest[:end+1]
 		if after := rest[end+1:]; after != "" {
 			var hasPort bool
 			portPart, hasPort = strings.CutPrefix(after, ":")
 			if !hasPort {
-				return Origin{}, Errorf(KindSecurity, "the caller's origin %q is malformed after the host", s)
+				return Origin{}, Errorf(KindSecurity, "the caller's origin %q is malformed after the host", clip(s))
 			}
 		}
 	} else if i := strings.LastIndexByte(rest, ':'); i >= 0 {
 		hostPart, portPart = rest[:i], rest[i+1:]
 		if portPart == "" {
-			return Origin{}, Errorf(KindSecurity, "the caller's origin %q has an empty port", s)
+			return Origin{}, Errorf(KindSecurity, "the caller's origin %q has an empty port", clip(s))
 		}
 	}
 	host, ok := canonicalOriginHost(hostPart)
 	if !ok {
-		return Origin{}, Errorf(KindSecurity, "the caller's origin %q does not have a valid host", s)
+		return Origin{}, Errorf(KindSecurity, "the caller's origin %q does not have a valid host", clip(s))
 	}
 	port := 0
 	if portPart != "" {
 		p, ok := parsePort(portPart)
 		if !ok {
-			return Origin{}, Errorf(KindSecurity, "the caller's origin %q has an invalid port", s)
+			return Origin{}, Errorf(KindSecurity, "the caller's origin %q has an invalid port", clip(s))
 		}
 		if p != defaultPort {
 			port = p

@@ -31,17 +31,17 @@ func EffectiveRPID(caller Origin, rpID string) (string, error) {
 	}
 	effectiveDomain, ok := canonicalDomain(caller.Host)
 	if !ok {
-		return "", Errorf(KindSecurity, "the caller's host %q is not a valid domain", caller.Host)
+		return "", Errorf(KindSecurity, "the caller's host %q is not a valid domain", clip(caller.Host))
 	}
 	if rpID == "" {
 		return effectiveDomain, nil
 	}
 	rp, ok := canonicalDomain(rpID)
 	if !ok {
-		return "", Errorf(KindSecurity, "the RP ID %q is not a valid domain", rpID)
+		return "", Errorf(KindSecurity, "the RP ID %q is not a valid domain", clip(rpID))
 	}
 	if !isRegistrableDomainSuffixOrEqual(rp, effectiveDomain) {
-		return "", Errorf(KindSecurity, "the RP ID %q is not a registrable domain suffix of, nor equal to, %q", rp, effectiveDomain)
+		return "", Errorf(KindSecurity, "the RP ID %q is not a registrable domain suffix of, nor equal to, %q", clip(rp), clip(effectiveDomain))
 	}
 	return rp, nil
 }

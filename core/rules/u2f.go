@@ -111,7 +111,7 @@ func ParseU2FRegister(untrustedJSON []byte) (*U2FRegisterRequest, error) {
 			if legacyAppID == nil {
 				legacyAppID = &reqAppID
 			} else if *legacyAppID != reqAppID {
-				return nil, Errorf(KindType, "registerRequests carry different appIds (%q, %q)", *legacyAppID, reqAppID)
+				return nil, Errorf(KindType, "registerRequests carry different appIds (%q, %q)", clip(*legacyAppID), clip(reqAppID))
 			}
 		}
 		r.RegisterRequests = append(r.RegisterRequests, vc)
@@ -220,7 +220,7 @@ func checkU2FType(top jsonObject, short, long string) error {
 		return err
 	}
 	if ok && typ != short && typ != long {
-		return Errorf(KindType, "type %q is not a %s request", typ, short)
+		return Errorf(KindType, "type %q is not a %s request", clip(typ), short)
 	}
 	return nil
 }
