@@ -37,7 +37,7 @@ func TestWebAuthnL3Vectors(t *testing.T) {
 			cdj, _ := hex.DecodeString(v.ClientDataJSONHex)
 			var cd struct {
 				Type, Challenge, Origin string
-				CrossOrigin           bool
+				CrossOrigin             bool
 			}
 			if err := json.Unmarshal(cdj, &cd); err != nil {
 				t.Fatal(err)
