@@ -4,12 +4,12 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/base64"
-	"strings"
 
 	"github.com/twinkey/twinkey/core"
 	"github.com/twinkey/twinkey/core/counter"
 	"github.com/twinkey/twinkey/core/ctap1"
 	"github.com/twinkey/twinkey/core/rules"
+	"github.com/twinkey/twinkey/core/webauthn"
 )
 
 // U2F client data types (FIDO U2F JavaScript API v1.1 §7.1 "typ").
@@ -18,39 +18,12 @@ const (
 	u2fTypSign     = "navigator.id.getAssertion"
 )
 
-// u2fClientData is the U2F ClientData JSON (U2F JS API v1.1 §7.1): typ, challenge (verbatim), origin (the FacetID).
-// Relying parties hash the exact bytes returned, so member order is free; this order is the historical one.
+// u2fClientData is the U2F ClientData JSON (U2F JS API v1.1 §7.1): typ, challenge (verbatim), origin (the FacetID),
+// and cid_pubkey "unused" (no TLS channel ID). Relying parties hash the exact bytes returned, so member order is
+// free; this order is the historical one.
 func u2fClientData(typ, challenge, facetID string) []byte {
-	var b strings.Builder
-	b.WriteString(`{"typ":`)
-	ccdString(&b, typ)
-	b.WriteString(`,"challenge":`)
-	ccdString(&b, challenge)
-	b.WriteString(`,"origin":`)
-	ccdString(&b, facetID)
-	b.WriteString(`,"cid_pubkey":"unused"}`)
-	return []byte(b.String())
-}
-
-// ccdString writes a JSON string (same escaping rule as WebAuthn's CCDToString).
-func ccdString(b *strings.Builder, s string) {
-	const hex = "0123456789abcdef"
-	b.WriteByte('"')
-	for _, r := range s {
-		switch {
-		case r == '"':
-			b.WriteString(`\"`)
-		case r == '\\':
-			b.WriteString(`\\`)
-		case r < 0x20:
-			b.WriteString(`\u00`)
-			b.WriteByte(hex[r>>4])
-			b.WriteByte(hex[r&0xf])
-		default:
-			b.WriteRune(r)
-		}
-	}
-	b.WriteByte('"')
+	return []byte(`{"typ":` + webauthn.CCDToString(typ) + `,"challenge":` + webauthn.CCDToString(challenge) +
+		`,"origin":` + webauthn.CCDToString(facetID) + `,"cid_pubkey":"unused"}`)
 }
 
 var b64u = base64.RawURLEncoding

@@ -48,6 +48,13 @@ func (c ClientData) JSON() []byte {
 	return []byte(b.String())
 }
 
+// CCDToString returns s as a JSON string literal per CCDToString (below); the U2F client data uses it too.
+func CCDToString(s string) string {
+	var b strings.Builder
+	ccdToString(&b, s)
+	return b.String()
+}
+
 // ccdToString is CCDToString of WebAuthn L3 §5.8.1.1: U+0020, U+0021, U+0023–U+005B and U+005D–U+10FFFF are
 // copied as UTF-8; '"' becomes \" and '\' becomes \\; everything else becomes \u and four lower-case hex digits.
 // Invalid UTF-8 is replaced by U+FFFD first (a JavaScript string cannot hold it).
