@@ -34,6 +34,16 @@ func (r *ceremonyRequest) caller() (client.Caller, error) {
 	return c, nil
 }
 
+// decodeCeremony reads a WebAuthn route's body and the caller it names.
+func decodeCeremony(body []byte) (*ceremonyRequest, client.Caller, error) {
+	var req ceremonyRequest
+	if err := decode(body, &req); err != nil {
+		return nil, client.Caller{}, err
+	}
+	caller, err := req.caller()
+	return &req, caller, err
+}
+
 func (r *ceremonyRequest) approval() core.Approval {
 	if r.Approval == nil {
 		return core.Approval{}
@@ -76,11 +86,7 @@ func (s *server) routingAuthenticator(ctx context.Context, a *prepareAnswer) (*c
 }
 
 func (s *server) webauthnPrepare(ctx context.Context, body []byte) (any, error) {
-	var req ceremonyRequest
-	if err := decode(body, &req); err != nil {
-		return nil, err
-	}
-	caller, err := req.caller()
+	req, caller, err := decodeCeremony(body)
 	if err != nil {
 		return nil, err
 	}
@@ -121,11 +127,7 @@ func (s *server) webauthnPrepare(ctx context.Context, body []byte) (any, error) 
 }
 
 func (s *server) webauthnCreate(ctx context.Context, body []byte) (any, error) {
-	var req ceremonyRequest
-	if err := decode(body, &req); err != nil {
-		return nil, err
-	}
-	caller, err := req.caller()
+	req, caller, err := decodeCeremony(body)
 	if err != nil {
 		return nil, err
 	}
@@ -141,11 +143,7 @@ func (s *server) webauthnCreate(ctx context.Context, body []byte) (any, error) {
 }
 
 func (s *server) webauthnGet(ctx context.Context, body []byte) (any, error) {
-	var req ceremonyRequest
-	if err := decode(body, &req); err != nil {
-		return nil, err
-	}
-	caller, err := req.caller()
+	req, caller, err := decodeCeremony(body)
 	if err != nil {
 		return nil, err
 	}
@@ -190,6 +188,13 @@ func (u *u2fRequest) UnmarshalJSON(b []byte) error {
 	rest, err := json.Marshal(all)
 	u.Request = rest
 	return err
+}
+
+func (u *u2fRequest) approval() core.Approval {
+	if u.Approval == nil {
+		return core.Approval{}
+	}
+	return *u.Approval
 }
 
 func (s *server) decodeU2F(body []byte) (*u2fRequest, client.Caller, error) {
@@ -258,11 +263,7 @@ func (s *server) u2fRegister(ctx context.Context, body []byte) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	ap := core.Approval{}
-	if req.Approval != nil {
-		ap = *req.Approval
-	}
-	return client.U2FRegister(ctx, auth, p, ap)
+	return client.U2FRegister(ctx, auth, p, req.approval())
 }
 
 func (s *server) u2fSign(ctx context.Context, body []byte) (any, error) {
@@ -282,9 +283,5 @@ func (s *server) u2fSign(ctx context.Context, body []byte) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	ap := core.Approval{}
-	if req.Approval != nil {
-		ap = *req.Approval
-	}
-	return client.U2FSign(ctx, auth, p, ap, policy)
+	return client.U2FSign(ctx, auth, p, req.approval(), policy)
 }
