@@ -154,6 +154,20 @@ func decodeBody(w http.ResponseWriter, r *http.Request, v any) error {
 	return nil
 }
 
+// errMissingUsername refuses a begin call without a user name.
+var errMissingUsername = errors.New("username is required")
+
+// decodeBeginRequest decodes the body of a begin call into req, whose user name field is username.
+func decodeBeginRequest(w http.ResponseWriter, r *http.Request, req any, username *string) error {
+	if err := decodeBody(w, r, req); err != nil {
+		return err
+	}
+	if *username == "" {
+		return errMissingUsername
+	}
+	return nil
+}
+
 func (s *server) handleState(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, s.store.snapshot(r.URL.Query().Get("user")))
 }

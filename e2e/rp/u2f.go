@@ -40,8 +40,8 @@ func u2fRegistrationsLocked(u *user, appID string) (records []*credentialRecord,
 
 func (s *server) handleU2FRegisterBegin(w http.ResponseWriter, r *http.Request) {
 	var req u2fBeginRequest
-	if err := decodeBody(w, r, &req); err != nil || req.Username == "" {
-		writeError(w, http.StatusBadRequest, codeBadRequest, errors.Join(err, errors.New("username is required")))
+	if err := decodeBeginRequest(w, r, &req, &req.Username); err != nil {
+		writeError(w, http.StatusBadRequest, codeBadRequest, err)
 		return
 	}
 	origin := requestOrigin(r)
@@ -137,8 +137,8 @@ type u2fSignOptions = u2f.WebSignRequest
 
 func (s *server) handleU2FSignBegin(w http.ResponseWriter, r *http.Request) {
 	var req u2fBeginRequest
-	if err := decodeBody(w, r, &req); err != nil || req.Username == "" {
-		writeError(w, http.StatusBadRequest, codeBadRequest, errors.Join(err, errors.New("username is required")))
+	if err := decodeBeginRequest(w, r, &req, &req.Username); err != nil {
+		writeError(w, http.StatusBadRequest, codeBadRequest, err)
 		return
 	}
 	origin := requestOrigin(r)

@@ -60,8 +60,8 @@ type credentialResultJSON struct {
 
 func (s *server) handleWebAuthnRegisterBegin(w http.ResponseWriter, r *http.Request) {
 	var req registerBeginRequest
-	if err := decodeBody(w, r, &req); err != nil || req.Username == "" {
-		writeError(w, http.StatusBadRequest, codeBadRequest, errors.Join(err, errors.New("username is required")))
+	if err := decodeBeginRequest(w, r, &req, &req.Username); err != nil {
+		writeError(w, http.StatusBadRequest, codeBadRequest, err)
 		return
 	}
 	origin := requestOrigin(r)
@@ -185,8 +185,8 @@ type loginBeginRequest struct {
 
 func (s *server) handleWebAuthnLoginBegin(w http.ResponseWriter, r *http.Request) {
 	var req loginBeginRequest
-	if err := decodeBody(w, r, &req); err != nil || req.Username == "" {
-		writeError(w, http.StatusBadRequest, codeBadRequest, errors.Join(err, errors.New("username is required")))
+	if err := decodeBeginRequest(w, r, &req, &req.Username); err != nil {
+		writeError(w, http.StatusBadRequest, codeBadRequest, err)
 		return
 	}
 	origin := requestOrigin(r)
