@@ -56,6 +56,7 @@ function render(d) {
   }
   $('approve').disabled = false;
   $('prompt').setAttribute('aria-busy', 'false');
+  performance.mark('twinkey-consent-shown'); // read by the timing tests (e2e/tests/sw/speed.spec.js)
   startCountdown(d.expiresAt);
 }
 
@@ -89,6 +90,7 @@ function showGone(message) {
 
 async function answer(approve) {
   if (busy || !details) return;
+  performance.mark('twinkey-consent-answered');
   const message = { kind: 'consent.answer', requestId, approve };
   if (approve && needsPassphrase(details)) {
     const passphrase = $('passphrase').value;

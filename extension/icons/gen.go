@@ -24,7 +24,7 @@ var (
 	ring       = color.NRGBA{0xff, 0xff, 0xff, 0xff}
 )
 
-// coverage answers how much of the unit-square icon point (x, y) is covered by each shape.
+// shapeAt answers which shapes cover point (x, y) of the unit-square icon.
 func shapeAt(x, y float64) (bg, fg bool) {
 	// Rounded square, corner radius 0.2.
 	const r = 0.2

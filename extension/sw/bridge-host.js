@@ -138,26 +138,29 @@ export class BridgeHost {
 }
 
 /**
- * benchmarkBridge times n sequential calls of route through the kept instance and through a fresh instance
- * per call (the generated glue's behaviour), in milliseconds. For measurements only (self.twinkey.benchmark).
+ * benchmarkBridge times n calls of route through the kept instance and n through a fresh instance per call (the
+ * generated glue's behaviour), alternating the two so that both see the same machine load; in milliseconds. For
+ * measurements only (self.twinkey.benchmark).
  */
 export async function benchmarkBridge(host, route, n) {
   const stats = (xs) => {
     const s = [...xs].sort((a, b) => a - b);
     return { n: s.length, min: s[0], median: s[Math.floor(s.length / 2)], max: s[s.length - 1] };
   };
-  await host.call(route, {});
-  const kept = [];
-  for (let i = 0; i < n; i++) {
+  const time = async (fn) => {
     const t0 = performance.now();
-    await host.call(route, {});
-    kept.push(performance.now() - t0);
-  }
-  const fresh = [];
+    await fn();
+    return performance.now() - t0;
+  };
+  const kept = () => host.call(route, {});
+  const fresh = async () => readAnswer(await freshInstanceGlue.fetch(bridgeRequest(route, {})));
+  await kept();
+  await fresh();
+  const keptTimes = [];
+  const freshTimes = [];
   for (let i = 0; i < n; i++) {
-    const t0 = performance.now();
-    await readAnswer(await freshInstanceGlue.fetch(bridgeRequest(route, {})));
-    fresh.push(performance.now() - t0);
+    keptTimes.push(await time(kept));
+    freshTimes.push(await time(fresh));
   }
-  return { route, kept: stats(kept), fresh: stats(fresh) };
+  return { route, kept: stats(keptTimes), fresh: stats(freshTimes) };
 }

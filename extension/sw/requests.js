@@ -388,8 +388,8 @@ export class RequestRouter {
     const signed = await this.#call(routes[request.op].sign, body);
     if (request.state === State.DONE) return notPending();
     if (signed.ok) {
-      this.#autoLock.touch();
       this.#finish(request, { ok: true, result: signed.result }, 'ok');
+      this.#autoLock.touch();
     } else {
       const error = bridgeError(signed.error);
       this.#finish(request, { ok: false, error }, error.name);

@@ -3,7 +3,7 @@
 // router's decisions whatever the Go bridge can do yet; bridge.spec.js covers the Go path itself.
 'use strict';
 
-const { test, expect, waitForConsent } = require('../../fixtures');
+const { test, expect, waitForConsent, stopServiceWorkers } = require('../../fixtures');
 const {
   SITE, OTHER_SITE, openSite, serveSite, sendRequest, abortRequest, createOptions, getOptions, fakeBridge,
   bridgeCalls, consentReady, press,
@@ -242,4 +242,17 @@ test('cross-origin frames need the Permissions Policy; same-origin frames report
     { origin: OTHER_SITE, crossOrigin: true, topOrigin: SITE },
     { origin: SITE, crossOrigin: false, topOrigin: undefined },
   ]);
+});
+
+test('a stopped service worker: the page gets an error, the orphaned prompt is closed at the next start', async ({ twinkey }) => {
+  const { context, sw } = twinkey;
+  await fakeBridge(sw, { '/v1/webauthn/prepare': 'webauthn-prepare' });
+  const page = await openSite(context);
+  const answer = sendRequest(page, 'webauthn.get', { options: getOptions });
+  const consent = await consentReady(await waitForConsent(context));
+  await stopServiceWorkers(page);
+  expect((await answer).error).toMatchObject({ name: 'NotAllowedError' }); // the relay saw its port close
+  // Approving now wakes the new worker, which no longer knows the request: the prompt goes away.
+  await press(consent, '#approve');
+  await expect.poll(() => consent.isClosed(), { timeout: 10_000 }).toBe(true);
 });
