@@ -256,3 +256,28 @@ test('a stopped service worker: the page gets an error, the orphaned prompt is c
   await press(consent, '#approve');
   await expect.poll(() => consent.isClosed(), { timeout: 10_000 }).toBe(true);
 });
+
+test('U2F register: approve sends the prepare body with op and approval; excluded answers InvalidStateError / 4', async ({ twinkey }) => {
+  const { context, sw } = twinkey;
+  const registerResponse = { version: 'U2F_V2', registrationData: 'BQQ', clientData: 'e30', challenge: 'AAAA', appId: SITE };
+  await fakeBridge(sw, { '/v1/u2f/prepare': 'u2f-prepare', '/v1/vault/status': 'status', '/v1/u2f/register': { status: 200, body: registerResponse } });
+  const page = await openSite(context);
+  const request = { type: 'register', appId: SITE, registerRequests: [{ version: 'U2F_V2', challenge: 'AAAA' }], registeredKeys: [], timeoutSeconds: 30 };
+  let answer = sendRequest(page, 'u2f.register', request);
+  let consent = await consentReady(await waitForConsent(context));
+  await expect(consent.locator('#operation')).toHaveText('Register with (legacy U2F)');
+  await press(consent, '#approve');
+  expect(await answer).toEqual({ ok: true, result: registerResponse });
+  const calls = await bridgeCalls(sw);
+  const body = { origin: SITE, appId: SITE, registerRequests: request.registerRequests, registeredKeys: [] };
+  expect(calls['/v1/u2f/prepare']).toEqual([{ op: 'register', ...body }]);
+  expect(calls['/v1/u2f/register']).toEqual([{ ...body, op: 'register', approval: { userPresent: true, userVerified: false }, counterPolicy: 'twin' }]);
+  await expect.poll(() => consent.isClosed()).toBe(true);
+
+  await fakeBridge(sw, { '/v1/webauthn/prepare': 'webauthn-prepare', '/v1/webauthn/create': { status: 200, body: registration } }, { excluded: true });
+  answer = sendRequest(page, 'webauthn.create', { options: createOptions });
+  consent = await consentReady(await waitForConsent(context));
+  await press(consent, '#approve');
+  expect((await answer).error).toMatchObject({ name: 'InvalidStateError', u2fCode: 4 });
+  expect((await bridgeCalls(sw))['/v1/webauthn/create']).toBeUndefined();
+});
