@@ -1,0 +1,119 @@
+// Helpers of the service-worker tests: test sites served by Playwright's request interception (no network, no
+// relying party needed), requests sent the way the page script sends them (extension/MESSAGES.md §1), and fake
+// bridge routes installed in the service worker through the DevTools protocol (self.twinkey.fakeRoutes).
+'use strict';
+
+const SITE = 'https://app.sw-test.example';
+const OTHER_SITE = 'https://widget.sw-other.example';
+
+/**
+ * serveSite answers every request under origin with html (default: an empty page), in this browser context.
+ * @param {import('@playwright/test').BrowserContext} context
+ */
+async function serveSite(context, origin, html = '<!doctype html><title>sw test</title><p>test site</p>') {
+  await context.route(`${origin}/**`, (route) => route.fulfill({ status: 200, contentType: 'text/html', body: html }));
+}
+
+/** openSite serves origin and opens its front page in a new tab. */
+async function openSite(context, origin = SITE, html) {
+  await serveSite(context, origin, html);
+  const page = await context.newPage();
+  await page.goto(`${origin}/`);
+  return page;
+}
+
+/**
+ * sendRequest posts one request to the relay from frame (a Page or Frame) and resolves with the relay's answer
+ * ({ok, result} or {ok, error}). Also answers {id} at once through opts.onId, for aborting.
+ */
+async function sendRequest(frame, op, payload, id = `t${Math.random().toString(36).slice(2, 12)}`) {
+  return frame.evaluate(([op, payload, id]) => new Promise((resolve) => {
+    addEventListener('message', function onAnswer(e) {
+      const d = e.data;
+      if (e.source !== window || !d || d.__twinkey !== 1 || d.dir !== 'to-page' || d.id !== id) return;
+      removeEventListener('message', onAnswer);
+      resolve({ ok: d.ok, result: d.result, error: d.error });
+    });
+    postMessage({ __twinkey: 1, dir: 'to-relay', id, op, payload }, '*');
+  }), [op, payload, id]);
+}
+
+/** abortRequest sends the page script's abort for request id. */
+async function abortRequest(frame, id) {
+  await frame.evaluate((id) => postMessage({ __twinkey: 1, dir: 'to-relay', id, op: 'abort', payload: {} }, '*'), id);
+}
+
+const createOptions = {
+  rp: { name: 'SW test' },
+  user: { id: 'AQID', name: 'ann@example', displayName: 'Ann' },
+  challenge: 'AAECAwQFBgcICQoLDA0ODw',
+  pubKeyCredParams: [{ type: 'public-key', alg: -7 }],
+};
+const getOptions = { challenge: 'AAECAwQFBgcICQoLDA0ODw', allowCredentials: [{ type: 'public-key', id: 'AAAA' }] };
+
+/**
+ * fakeBridge installs fake answers for bridge routes in the service worker and records the bodies it receives
+ * in self.__calls (route -> [body]). answers: {route: {status, body}} or {route: '<kind>'} for the canned
+ * prepare answers below (with `locked`, `handler`, `userVerification`, `timeoutMs` overridable through opts).
+ */
+async function fakeBridge(sw, answers, opts = {}) {
+  await sw.evaluate(([answers, opts]) => {
+    self.__calls = new Map();
+    self.twinkey.fakeRoutes.clear();
+    const state = { locked: opts.locked === true };
+    const canned = {
+      'webauthn-prepare': (b) => ({ status: 200, body: {
+        op: b.op, rpId: new URL(b.origin).hostname, handler: opts.handler ?? 'twinkey',
+        userVerification: opts.userVerification ?? 'preferred', excluded: opts.excluded === true,
+        timeoutMs: opts.timeoutMs ?? 60000, locked: state.locked,
+      } }),
+      'u2f-prepare': (b) => ({ status: 200, body: {
+        op: b.op, appId: b.appId, handler: opts.handler ?? 'twinkey', excluded: false, keyHandles: [],
+      } }),
+      'status': () => ({ status: 200, body: { exists: true, unlocked: !state.locked, role: 'primary' } }),
+      'unlock': (b) => {
+        if (b.passphrase !== (opts.passphrase ?? 'correct horse')) {
+          return { status: 403, body: { error: { name: 'WrongPassphrase', u2fCode: 1, message: 'wrong passphrase' } } };
+        }
+        state.locked = false;
+        return { status: 200, body: { role: 'primary' } };
+      },
+    };
+    for (const [route, answer] of Object.entries(answers)) {
+      self.twinkey.fakeRoutes.set(route, (body) => {
+        if (!self.__calls.has(route)) self.__calls.set(route, []);
+        self.__calls.get(route).push(body);
+        return typeof answer === 'string' ? canned[answer](body) : answer;
+      });
+    }
+  }, [answers, opts]);
+}
+
+/** bridgeCalls answers the bodies the fake routes received: {route: [body]}. */
+async function bridgeCalls(sw) {
+  return sw.evaluate(() => Object.fromEntries(self.__calls ?? []));
+}
+
+/** consentReady waits for the consent page to have loaded its request (Approve enabled). */
+async function consentReady(consent) {
+  await consent.locator('#approve:enabled').waitFor({ timeout: 10_000 });
+  return consent;
+}
+
+/**
+ * press clicks selector (or presses key on the page, with {key}) in the consent page. The service worker closes
+ * the prompt as soon as it has an answer, which can end the page before Playwright's action returns: that is
+ * success, not a failure.
+ */
+async function press(consent, selector, { key } = {}) {
+  const action = key ? consent.keyboard.press(key) : consent.locator(selector).click();
+  await action.catch((e) => {
+    if (!consent.isClosed() && !/closed/.test(e.message)) throw e;
+  });
+}
+
+module.exports = {
+  press,
+  SITE, OTHER_SITE, serveSite, openSite, sendRequest, abortRequest, createOptions, getOptions, fakeBridge,
+  bridgeCalls, consentReady,
+};

@@ -1,0 +1,62 @@
+// Messages from extension pages to the service worker (extension/MESSAGES.md §3).
+'use strict';
+
+const { test, expect, waitForConsent } = require('../../fixtures');
+const { openSite, sendRequest, getOptions, fakeBridge, consentReady, press } = require('./helpers');
+
+// extensionPage opens an extension page whose script does nothing lasting (the consent page for no request).
+async function extensionPage(twinkey) {
+  const page = await twinkey.context.newPage();
+  await page.goto(`chrome-extension://${twinkey.extensionId}/consent/consent.html?req=none`);
+  return page;
+}
+
+const send = (page, msg) => page.evaluate((m) => chrome.runtime.sendMessage(m), msg);
+
+test('settings: defaults, merge, normalisation', async ({ twinkey }) => {
+  const page = await extensionPage(twinkey);
+  expect(await send(page, { kind: 'settings.get' })).toEqual({ ok: true, result: { autoLockMinutes: 15, sites: {} } });
+  const set = await send(page, { kind: 'settings.set', settings: {
+    autoLockMinutes: 5,
+    sites: { 'example.com': { hardwareOnly: true, counterPolicy: 'zero', extra: 1 }, 'Bad Key!': { off: true } },
+  } });
+  expect(set).toEqual({ ok: true, result: { autoLockMinutes: 5, sites: {
+    'example.com': { hardwareOnly: true, off: false, counterPolicy: 'zero' },
+  } } });
+  // A partial update keeps the other fields.
+  expect((await send(page, { kind: 'settings.set', settings: { autoLockMinutes: 0 } })).result)
+    .toEqual({ autoLockMinutes: 0, sites: set.result.sites });
+  expect((await send(page, { kind: 'settings.set', settings: { autoLockMinutes: -3 } })).result.autoLockMinutes).toBe(15);
+});
+
+test('activity: newest first, capped at 200, clearable', async ({ twinkey }) => {
+  const { context, sw } = twinkey;
+  await sw.evaluate(() => chrome.storage.local.set({ activity: Array.from({ length: 200 }, (_, i) => ({ site: `s${i}.example`, op: 'webauthn.get', time: i, result: 'ok' })) }));
+  // One more event, through the router: a denial.
+  await fakeBridge(sw, { '/v1/webauthn/prepare': 'webauthn-prepare' });
+  const site = await openSite(context);
+  const answer = sendRequest(site, 'webauthn.get', { options: getOptions });
+  await press(await consentReady(await waitForConsent(context)), '#deny');
+  await answer;
+  const page = await extensionPage(twinkey);
+  let listed;
+  await expect.poll(async () => (listed = await send(page, { kind: 'activity.list' })).result[0].site).toBe('app.sw-test.example');
+  expect(listed.result).toHaveLength(200);
+  expect(listed.result[0]).toEqual({ site: 'app.sw-test.example', op: 'webauthn.get', time: expect.any(Number), result: 'denied' });
+  expect(listed.result[1].site).toBe('s199.example');
+  expect(listed.result[199].site).toBe('s1.example'); // s0 dropped
+  expect(await send(page, { kind: 'activity.clear' })).toEqual({ ok: true, result: [] });
+  expect((await send(page, { kind: 'activity.list' })).result).toEqual([]);
+});
+
+test('only vault routes are proxied; consent messages need a pending request', async ({ twinkey }) => {
+  const page = await extensionPage(twinkey);
+  expect(await send(page, { kind: 'bridge', route: '/v1/webauthn/get', body: {} }))
+    .toMatchObject({ ok: false, error: { name: 'TypeError' } });
+  const status = await send(page, { kind: 'bridge', route: '/v1/vault/status', body: {} });
+  if (status.ok) expect(typeof status.result.exists).toBe('boolean');
+  else expect(status.error.name).toBe('NotSupportedError'); // the stub bridge
+  expect(await send(page, { kind: 'consent.get', requestId: 'q-nope' })).toMatchObject({ ok: false, error: { name: 'NotPending' } });
+  expect(await send(page, { kind: 'consent.answer', requestId: 'q-nope', approve: true })).toMatchObject({ ok: false, error: { name: 'NotPending' } });
+  expect(await send(page, { kind: 'nonsense' })).toMatchObject({ ok: false, error: { name: 'TypeError' } });
+});

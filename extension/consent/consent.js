@@ -1,0 +1,148 @@
+// The consent prompt: names the site and the operation, collects approval (and the passphrase when the vault is
+// locked or user verification is required), and answers the service worker (MESSAGES.md §3 consent.get/answer).
+//
+// Plain JavaScript, no WebAssembly: the prompt must be visible within a few tens of milliseconds. Everything shown
+// comes from the service worker, which took the origin from the browser; page-supplied text (the account name) is
+// only ever set as textContent.
+//
+// Keyboard: Enter approves only while #approve has focus (nothing is focused at first, so a key press meant for
+// the page cannot approve); Enter in the passphrase field moves focus to #approve; Escape denies.
+
+const requestId = new URLSearchParams(location.search).get('req') ?? '';
+const $ = (id) => document.getElementById(id);
+
+const operationText = {
+  'webauthn.create': 'Register with',
+  'webauthn.get': 'Sign in to',
+  'u2f.register': 'Register with (legacy U2F)',
+  'u2f.sign': 'Sign in to (legacy U2F)',
+};
+
+let details = null;
+let busy = false;
+let countdownTimer;
+
+function send(message) {
+  return chrome.runtime.sendMessage(message);
+}
+
+function addDetail(term, value) {
+  const dt = document.createElement('dt');
+  dt.textContent = term;
+  const dd = document.createElement('dd');
+  dd.textContent = value;
+  $('details').append(dt, dd);
+}
+
+function needsPassphrase(d) {
+  return d.locked || d.userVerification === 'required';
+}
+
+function render(d) {
+  const opText = operationText[d.op] ?? 'Use your key with';
+  $('operation').textContent = opText;
+  $('site').textContent = d.origin;
+  document.title = `Twinkey: ${opText} ${d.origin}`;
+  if (d.rpId) addDetail('Site (RP ID)', d.rpId);
+  if (d.appId) addDetail('AppID', d.appId);
+  if (d.crossOrigin && d.topOrigin) addDetail('Embedded in', d.topOrigin);
+  if (d.user) addDetail('Account', d.userDisplayName && d.userDisplayName !== d.user ? `${d.userDisplayName} (${d.user})` : d.user);
+  if (needsPassphrase(d)) {
+    $('unlock').hidden = false;
+    $('passphrase-hint').textContent = d.locked
+      ? 'Twinkey is locked: enter your passphrase to unlock it and approve.'
+      : 'This site asks to verify you: enter your passphrase to approve.';
+    $('passphrase').focus();
+  }
+  $('approve').disabled = false;
+  $('prompt').setAttribute('aria-busy', 'false');
+  performance.mark('twinkey-consent-shown'); // read by the timing tests (e2e/tests/sw/speed.spec.js)
+  startCountdown(d.expiresAt);
+}
+
+function startCountdown(expiresAt) {
+  const tick = () => {
+    const left = Math.max(0, Math.round((expiresAt - Date.now()) / 1000));
+    const m = Math.floor(left / 60);
+    const s = String(left % 60).padStart(2, '0');
+    $('countdown').textContent = left > 0 ? `Time left: ${m}:${s}` : 'Timed out.';
+    if (left === 0) {
+      clearInterval(countdownTimer);
+      disable();
+    }
+  };
+  tick();
+  countdownTimer = setInterval(tick, 1000);
+}
+
+function disable() {
+  $('approve').disabled = true;
+  $('deny').disabled = true;
+  $('passphrase').disabled = true;
+}
+
+function showGone(message) {
+  $('operation').textContent = message;
+  $('prompt').setAttribute('aria-busy', 'false');
+  disable();
+  setTimeout(() => window.close(), 1500);
+}
+
+async function answer(approve) {
+  if (busy || !details) return;
+  performance.mark('twinkey-consent-answered');
+  const message = { kind: 'consent.answer', requestId, approve };
+  if (approve && needsPassphrase(details)) {
+    const passphrase = $('passphrase').value;
+    if (!passphrase) {
+      $('error').textContent = 'Enter your passphrase.';
+      $('passphrase').focus();
+      return;
+    }
+    message.passphrase = passphrase;
+  }
+  busy = true;
+  $('approve').disabled = true;
+  $('error').textContent = approve && message.passphrase ? 'Checking…' : '';
+  let reply;
+  try {
+    reply = await send(message);
+  } catch {
+    reply = undefined; // the service worker closes this window as it answers the page
+  }
+  busy = false;
+  if (reply && reply.ok === false) {
+    if (reply.error?.name === 'WrongPassphrase' || reply.error?.name === 'PassphraseRequired') {
+      $('error').textContent = reply.error.name === 'WrongPassphrase'
+        ? 'Wrong passphrase. Try again.' : 'Enter your passphrase.';
+      $('passphrase').value = '';
+      $('passphrase').focus();
+      $('approve').disabled = false;
+      return;
+    }
+    showGone('This request is no longer pending.');
+    return;
+  }
+  window.close();
+}
+
+$('approve').addEventListener('click', () => answer(true));
+$('deny').addEventListener('click', () => answer(false));
+document.addEventListener('keydown', (e) => {
+  if (e.key === 'Escape') {
+    e.preventDefault();
+    answer(false);
+  } else if (e.key === 'Enter' && e.target === $('passphrase')) {
+    e.preventDefault();
+    $('approve').focus();
+  }
+});
+
+send({ kind: 'consent.get', requestId }).then((reply) => {
+  if (!reply?.ok) {
+    showGone('This request is no longer pending.');
+    return;
+  }
+  details = reply.result;
+  render(details);
+}, () => showGone('Twinkey is not answering.'));

@@ -1,0 +1,92 @@
+// Messages from extension pages (MESSAGES.md §3): settings, activity, vault routes and the consent prompt.
+//
+// Only the extension's own pages are answered: sender.id must be this extension and sender.url one of its pages.
+// Content scripts share the extension id but run at web pages' URLs, so they are not answered.
+
+import { loadSettings, saveSettings } from './settings.js';
+import { CONSENT_PAGE } from './requests.js';
+
+// Vault routes extension pages may call (bridge/PROTOCOL.md "Vault").
+const VAULT_ROUTES = new Set([
+  '/v1/vault/status', '/v1/vault/create', '/v1/vault/restore', '/v1/vault/unlock', '/v1/vault/lock',
+  '/v1/vault/phrase', '/v1/vault/passphrase', '/v1/vault/erase',
+]);
+const OPENS_VAULT = new Set(['/v1/vault/create', '/v1/vault/restore', '/v1/vault/unlock']);
+const CLOSES_VAULT = new Set(['/v1/vault/lock', '/v1/vault/erase']);
+
+/** isExtensionPage says whether sender is one of this extension's own pages. */
+export function isExtensionPage(sender) {
+  const base = chrome.runtime.getURL('');
+  return sender?.id === chrome.runtime.id && typeof sender.url === 'string' && sender.url.startsWith(base)
+    && (sender.origin === undefined || sender.origin === base.replace(/\/$/, ''));
+}
+
+function isConsentPage(sender) {
+  return sender.url.startsWith(chrome.runtime.getURL(CONSENT_PAGE) + '?');
+}
+
+/** PageMessages answers MESSAGES.md §3. */
+export class PageMessages {
+  #bridge;
+  #router;
+  #activity;
+  #autoLock;
+
+  constructor({ bridge, router, activity, autoLock }) {
+    this.#bridge = bridge;
+    this.#router = router;
+    this.#activity = activity;
+    this.#autoLock = autoLock;
+  }
+
+  /** onMessage is the chrome.runtime.onMessage listener. */
+  onMessage(msg, sender, sendResponse) {
+    if (!isExtensionPage(sender) || !msg || typeof msg !== 'object') return false;
+    this.#handle(msg, sender).then(sendResponse, (e) => {
+      console.error('twinkey: page message failed:', e?.message);
+      sendResponse({ ok: false, error: { name: 'NotReadableError', message: 'Twinkey could not process the message.' } });
+    });
+    return true; // the answer is sent asynchronously
+  }
+
+  async #handle(msg, sender) {
+    switch (msg.kind) {
+      case 'bridge':
+        return this.#vault(msg.route, msg.body);
+      case 'consent.get':
+        if (!isConsentPage(sender)) return refused();
+        return this.#router.consentDetails(msg.requestId, sender);
+      case 'consent.answer':
+        if (!isConsentPage(sender)) return refused();
+        return this.#router.consentAnswer(msg.requestId, msg.approve, msg.passphrase, sender);
+      case 'settings.get':
+        return { ok: true, result: await loadSettings() };
+      case 'settings.set': {
+        const result = await saveSettings(msg.settings);
+        return { ok: true, result };
+      }
+      case 'activity.list':
+        return { ok: true, result: await this.#activity.list() };
+      case 'activity.clear':
+        await this.#activity.clear();
+        return { ok: true, result: [] };
+      default:
+        return { ok: false, error: { name: 'TypeError', message: 'Unknown message kind.' } };
+    }
+  }
+
+  async #vault(route, body) {
+    if (!VAULT_ROUTES.has(route)) return { ok: false, error: { name: 'TypeError', message: 'Not a vault route.' } };
+    const answer = await this.#bridge.call(route, body && typeof body === 'object' ? body : {});
+    if (answer.status !== 200) {
+      return { ok: false, error: answer.body?.error ?? { name: 'NotReadableError', message: 'Bridge error.' } };
+    }
+    if (OPENS_VAULT.has(route)) this.#autoLock.touch();
+    if (CLOSES_VAULT.has(route)) this.#autoLock.cancel();
+    return { ok: true, result: answer.body };
+  }
+}
+
+function refused() {
+  return { ok: false, error: { name: 'NotAllowedError', message: 'Only the consent prompt may send this.' } };
+}

@@ -1,0 +1,112 @@
+// Settings and the activity log: the service worker's own entries in chrome.storage.local (MESSAGES.md "Storage").
+
+const SETTINGS_KEY = 'settings';
+const ACTIVITY_KEY = 'activity';
+
+/** ACTIVITY_LIMIT: the activity log keeps the last this many events. */
+export const ACTIVITY_LIMIT = 200;
+
+export const DEFAULT_AUTO_LOCK_MINUTES = 15;
+const MAX_AUTO_LOCK_MINUTES = 24 * 60;
+
+/** CounterPolicy values of bridge/PROTOCOL.md. */
+export const CounterPolicy = Object.freeze({ TWIN: 'twin', ZERO: 'zero' });
+
+// A site key is a host name: lower case letters, digits, dots, hyphens (IDNs arrive as punycode).
+const SITE_KEY = /^[a-z0-9.-]{1,253}$/;
+
+/**
+ * normalizeSettings turns stored or page-sent settings into the one shape the service worker uses:
+ *   {autoLockMinutes: 0..1440 (0 = never), sites: {host: {hardwareOnly, off, counterPolicy}}}
+ * Unknown fields are dropped; invalid values fall back to defaults.
+ */
+export function normalizeSettings(untrusted) {
+  const s = untrusted && typeof untrusted === 'object' ? untrusted : {};
+  const minutes = Number.isInteger(s.autoLockMinutes) && s.autoLockMinutes >= 0 && s.autoLockMinutes <= MAX_AUTO_LOCK_MINUTES
+    ? s.autoLockMinutes : DEFAULT_AUTO_LOCK_MINUTES;
+  const sites = {};
+  if (s.sites && typeof s.sites === 'object') {
+    for (const [host, v] of Object.entries(s.sites)) {
+      if (!SITE_KEY.test(host) || !v || typeof v !== 'object') continue;
+      sites[host] = {
+        hardwareOnly: v.hardwareOnly === true,
+        off: v.off === true,
+        counterPolicy: v.counterPolicy === CounterPolicy.ZERO ? CounterPolicy.ZERO : CounterPolicy.TWIN,
+      };
+    }
+  }
+  return { autoLockMinutes: minutes, sites };
+}
+
+export async function loadSettings() {
+  const items = await chrome.storage.local.get(SETTINGS_KEY);
+  return normalizeSettings(items[SETTINGS_KEY]);
+}
+
+/**
+ * saveSettings merges a partial settings object into the stored one (top-level fields replace; `sites`, when
+ * given, replaces the whole map) and answers the stored result.
+ */
+export async function saveSettings(partial) {
+  const current = await loadSettings();
+  const p = partial && typeof partial === 'object' ? partial : {};
+  const next = normalizeSettings({
+    autoLockMinutes: 'autoLockMinutes' in p ? p.autoLockMinutes : current.autoLockMinutes,
+    sites: 'sites' in p ? p.sites : current.sites,
+  });
+  await chrome.storage.local.set({ [SETTINGS_KEY]: next });
+  return next;
+}
+
+/**
+ * siteKeys lists the settings keys that apply to a request, most specific first: the caller's host and each of
+ * its parent domains, then the site's (RP ID or AppID host) when it is not among them. A setting for
+ * "example.com" so covers "login.example.com". Keys are only ever written by the person through extension pages,
+ * so matching a parent domain cannot widen anything a web page controls.
+ */
+export function siteKeys(originHost, site) {
+  const keys = [];
+  for (const host of [originHost, site]) {
+    for (let h = host; h; h = h.includes('.') ? h.slice(h.indexOf('.') + 1) : '') {
+      if (!keys.includes(h)) keys.push(h);
+    }
+  }
+  return keys;
+}
+
+/** siteSettings answers the most specific site entry for keys, or the defaults. */
+export function siteSettings(settings, keys) {
+  for (const k of keys) {
+    if (settings.sites[k]) return settings.sites[k];
+  }
+  return { hardwareOnly: false, off: false, counterPolicy: CounterPolicy.TWIN };
+}
+
+/** ActivityLog is the capped activity log in chrome.storage.local `activity` (oldest first in storage). */
+export class ActivityLog {
+  // Writes are read-modify-write on one key: they are serialised on this chain.
+  #chain = Promise.resolve();
+
+  /** record appends {site, op, time, result}, keeping the last ACTIVITY_LIMIT entries. */
+  record(entry) {
+    this.#chain = this.#chain.then(async () => {
+      const items = await chrome.storage.local.get(ACTIVITY_KEY);
+      const list = Array.isArray(items[ACTIVITY_KEY]) ? items[ACTIVITY_KEY] : [];
+      list.push({ site: entry.site, op: entry.op, time: entry.time ?? Date.now(), result: entry.result });
+      await chrome.storage.local.set({ [ACTIVITY_KEY]: list.slice(-ACTIVITY_LIMIT) });
+    }).catch((e) => console.warn('twinkey: activity not recorded:', e?.message));
+    return this.#chain;
+  }
+
+  /** list answers the log newest first. */
+  async list() {
+    await this.#chain;
+    const items = await chrome.storage.local.get(ACTIVITY_KEY);
+    return (Array.isArray(items[ACTIVITY_KEY]) ? items[ACTIVITY_KEY] : []).slice().reverse();
+  }
+
+  async clear() {
+    this.#chain = this.#chain.then(() => chrome.storage.local.remove(ACTIVITY_KEY));
+    await this.#chain;
+  }
+}
