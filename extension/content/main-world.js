@@ -718,7 +718,6 @@
       out.excludeCredentials = descriptorsFromJSON(json.excludeCredentials);
       if (out.hints === undefined) out.hints = [];
       if (out.attestation === undefined) out.attestation = 'none';
-      if (out.attestationFormats === undefined) out.attestationFormats = [];
       return out;
     },
     parseRequestOptionsFromJSON(options) {
