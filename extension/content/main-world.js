@@ -608,6 +608,7 @@
       defineReadOnly(responseObject, {clientDataJSON, attestationObject});
       defineMethods(responseObject, {
         getTransports() { return ReflectApply(ArraySlice, transports, []); },
+        // The same buffer on every call, as Chromium's native methods do.
         getAuthenticatorData() { return authenticatorData; },
         getPublicKey() { return publicKey; },
         getPublicKeyAlgorithm() { return algorithm; },

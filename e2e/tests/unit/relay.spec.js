@@ -5,7 +5,7 @@ const {test, expect, chromium} = require('@playwright/test');
 const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
-const {MAIN_WORLD, RELAY, RP_ORIGIN, OTHER_ORIGIN, serveTestSites, addVirtualAuthenticator} =
+const {CHROMIUM_LAUNCH_OPTIONS, MAIN_WORLD, RELAY, RP_ORIGIN, OTHER_ORIGIN, serveTestSites, addVirtualAuthenticator} =
   require('./helpers/page-setup');
 
 const APP_ID = `${RP_ORIGIN}/app-id.json`;
@@ -59,12 +59,11 @@ test.describe('relay.js in a real extension', () => {
   let userDataDir;
   let extensionDir;
 
-  test.beforeAll(async ({}, testInfo) => {
-    const launchOptions = testInfo.project.use.launchOptions || {};
+  test.beforeAll(async () => {
     extensionDir = writeTestExtension();
     userDataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'twinkey-relay-profile-'));
     context = await chromium.launchPersistentContext(userDataDir, {
-      executablePath: launchOptions.executablePath || process.env.CHROMIUM_PATH || '/usr/bin/chromium',
+      executablePath: CHROMIUM_LAUNCH_OPTIONS.executablePath,
       headless: true,
       args: [`--disable-extensions-except=${extensionDir}`, `--load-extension=${extensionDir}`, '--no-sandbox',
         '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update',

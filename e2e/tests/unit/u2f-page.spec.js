@@ -3,7 +3,9 @@
 // a fake relay whose answers come from a WebCrypto U2F token (helpers/fake-relay.js).
 const {test, expect} = require('@playwright/test');
 const fs = require('node:fs');
-const {openTestPage, RP_ORIGIN} = require('./helpers/page-setup');
+const {CHROMIUM_LAUNCH_OPTIONS, openTestPage, RP_ORIGIN} = require('./helpers/page-setup');
+
+test.use({launchOptions: CHROMIUM_LAUNCH_OPTIONS});
 
 const U2F_API_JS = fs.readFileSync(require.resolve('u2f-api-polyfill/u2f-api-polyfill.js'), 'utf8');
 const APP_ID = `${RP_ORIGIN}/app-id.json`;

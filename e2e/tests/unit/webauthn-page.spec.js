@@ -4,7 +4,9 @@
 const {test, expect} = require('@playwright/test');
 const fs = require('node:fs');
 const path = require('node:path');
-const {openTestPage, MAIN_WORLD} = require('./helpers/page-setup');
+const {CHROMIUM_LAUNCH_OPTIONS, openTestPage, MAIN_WORLD} = require('./helpers/page-setup');
+
+test.use({launchOptions: CHROMIUM_LAUNCH_OPTIONS});
 
 const SIMPLEWEBAUTHN_UMD = path.join(path.dirname(require.resolve('@simplewebauthn/browser')), '..', 'dist', 'bundle',
   'index.umd.min.js');
@@ -49,6 +51,13 @@ test.describe('navigator.credentials.create', () => {
         algorithm: [r.getPublicKeyAlgorithm(), nr.getPublicKeyAlgorithm()],
         transports: [r.getTransports(), nr.getTransports()],
         transportsFresh: r.getTransports() !== r.getTransports(),
+        freshBuffers: [r.getAuthenticatorData() !== r.getAuthenticatorData(), r.getPublicKey() !== r.getPublicKey()],
+        nativeFreshBuffers: [nr.getAuthenticatorData() !== nr.getAuthenticatorData(),
+          nr.getPublicKey() !== nr.getPublicKey()],
+        sameObjectAttributes: [credential.response === credential.response,
+          r.attestationObject === r.attestationObject, r.clientDataJSON === r.clientDataJSON],
+        nativeSameObjectAttributes: [native.response === native.response, nr.attestationObject === nr.attestationObject,
+          nr.clientDataJSON === nr.clientDataJSON],
         extensions: [credential.getClientExtensionResults(), native.getClientExtensionResults()],
         toJSON: [credential.toJSON(), native.toJSON()],
         stringified: JSON.parse(JSON.stringify(credential)),
@@ -83,6 +92,8 @@ test.describe('navigator.credentials.create', () => {
     expect(report.algorithm).toEqual([-7, -7]);
     expect(report.transports[0]).toEqual(report.transports[1]);
     expect(report.transportsFresh).toBe(true);
+    expect(report.freshBuffers).toEqual(report.nativeFreshBuffers);
+    expect(report.sameObjectAttributes).toEqual(report.nativeSameObjectAttributes);
     expect(report.extensions[0]).toEqual(report.extensions[1]);
     expect(report.extensions[0]).toHaveProperty('credProps');
     expect(report.toJSON[0]).toEqual(report.toJSON[1]);

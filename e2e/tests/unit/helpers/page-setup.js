@@ -11,6 +11,12 @@ const PAGE_UTILS = path.join(__dirname, 'page-utils.js');
 const RP_ORIGIN = 'https://rp.twinkey.test';
 const OTHER_ORIGIN = 'https://other.twinkey.test';
 
+/**
+ * CHROMIUM_LAUNCH_OPTIONS: Debian's Chromium (Playwright's own browser downloads are unavailable here). Specs
+ * apply it with test.use(); CHROMIUM_PATH overrides the path.
+ */
+const CHROMIUM_LAUNCH_OPTIONS = {executablePath: process.env.CHROMIUM_PATH || '/usr/bin/chromium'};
+
 /** serveTestSites answers every request to *.twinkey.test with a small HTML page (the body is ?body=…). */
 async function serveTestSites(context) {
   await context.route(/^https:\/\/[a-z.]*twinkey\.test\//, async (route) => {
@@ -57,6 +63,6 @@ async function openTestPage(page, options = {}) {
 }
 
 module.exports = {
-  REPO, MAIN_WORLD, RELAY, FAKE_RELAY, PAGE_UTILS, RP_ORIGIN, OTHER_ORIGIN,
+  CHROMIUM_LAUNCH_OPTIONS, REPO, MAIN_WORLD, RELAY, FAKE_RELAY, PAGE_UTILS, RP_ORIGIN, OTHER_ORIGIN,
   serveTestSites, addVirtualAuthenticator, openTestPage,
 };
