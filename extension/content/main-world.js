@@ -32,7 +32,6 @@
   const MathTrunc = Math.trunc;
   const MathMin = Math.min;
   const NumberIsFinite = Number.isFinite;
-  const StringFromCharCode = String.fromCharCode;
   const StringCharCodeAt = String.prototype.charCodeAt;
   const SymbolIterator = Symbol.iterator;
   const PromiseCtor = Promise;
@@ -651,16 +650,27 @@
     return mediation === undefined || mediation === 'optional' || mediation === 'required';
   }
 
+  // Whether a Twinkey WebAuthn request of this frame is waiting for its answer.
+  let ceremonyPending = false;
+
   async function webAuthnCeremony(kind, thisArg, args, options) {
     const json = kind === 'create' ? creationOptionsToJSON(options.publicKey) :
       requestOptionsToJSON(options.publicKey);
     const signal = toAbortSignal(options.signal);
     // W3C §5.1.3 step 16 / §5.1.4: an already aborted signal rejects with its reason.
     if (signal !== null && signalAborted(signal)) throw signalReason(signal);
+    // Chromium serves one request per frame at a time; a second one fails at once (CRD PENDING_REQUEST).
+    if (ceremonyPending) throw new DOMExceptionCtor('A request is already pending.', 'OperationError');
     const timeoutMs = clampWebAuthnTimeout(json.timeout);
     const op = kind === 'create' ? 'webauthn.create' : 'webauthn.get';
-    const answer = await exchange(op, {options: json, timeoutMs}, signal, timeoutMs,
-      () => new DOMExceptionCtor(WEBAUTHN_TIMEOUT_MESSAGE, 'NotAllowedError'));
+    let answer;
+    ceremonyPending = true;
+    try {
+      answer = await exchange(op, {options: json, timeoutMs}, signal, timeoutMs,
+        () => new DOMExceptionCtor(WEBAUTHN_TIMEOUT_MESSAGE, 'NotAllowedError'));
+    } finally {
+      ceremonyPending = false;
+    }
     if (!answer.ok) throw errorToException(answer.error);
     const result = answer.result;
     if (result !== null && typeof result === 'object' && result.fallback === true) {

@@ -32,6 +32,9 @@
         create: allowsFeature('publickey-credentials-create'),
         get: allowsFeature('publickey-credentials-get'),
       },
+      // Transient user activation (HTML §6.4.3) when the request arrived: a cross-origin create() needs it
+      // (W3C §5.1.3). Pages cannot fake it; the extension cannot consume it, only observe it.
+      userActivation: navigator.userActivation ? navigator.userActivation.isActive === true : false,
     };
   }
 

@@ -100,7 +100,7 @@ test.describe('relay.js in a real extension', () => {
       op: 'u2f.sign',
       payload: {type: 'sign', appId: APP_ID, challenge: 'Y2hhbGxlbmdl',
         registeredKeys: [{version: 'U2F_V2', keyHandle: 'a2g'}], timeoutSeconds: 30},
-      frame: {ancestorOrigins: [], permissions: {create: true, get: true}},
+      frame: {ancestorOrigins: [], permissions: {create: true, get: true}, userActivation: expect.any(Boolean)},
       origin: RP_ORIGIN,
     });
     expect(requests.length).toBe(1);
@@ -122,11 +122,33 @@ test.describe('relay.js in a real extension', () => {
       await frame.waitForFunction(() => typeof window.u2f === 'object');
       echo[name] = (await u2fSign(frame)).echo;
     }
-    expect(echo.plain.frame).toEqual({ancestorOrigins: [RP_ORIGIN], permissions: {create: false, get: false}});
+    expect(echo.plain.frame).toEqual({ancestorOrigins: [RP_ORIGIN], permissions: {create: false, get: false},
+      userActivation: expect.any(Boolean)});
     expect(echo.plain.origin).toBe(OTHER_ORIGIN);
-    expect(echo.allowed.frame).toEqual({ancestorOrigins: [RP_ORIGIN], permissions: {create: false, get: true}});
-    expect(echo.same.frame).toEqual({ancestorOrigins: [RP_ORIGIN], permissions: {create: true, get: true}});
+    expect(echo.allowed.frame).toEqual({ancestorOrigins: [RP_ORIGIN], permissions: {create: false, get: true},
+      userActivation: expect.any(Boolean)});
+    expect(echo.same.frame).toEqual({ancestorOrigins: [RP_ORIGIN], permissions: {create: true, get: true},
+      userActivation: expect.any(Boolean)});
     expect(echo.same.origin).toBe(RP_ORIGIN);
+    await page.close();
+  });
+
+  test('transient user activation in the frame is reported', async () => {
+    // Playwright's evaluate() runs as a user gesture, so the frame is active after it starts; window.open()
+    // consumes that activation (HTML §6.4.3), after which the relay must report false.
+    const page = await context.newPage();
+    const frames = `<iframe name="plain" src="${OTHER_ORIGIN}/"></iframe>`;
+    await page.goto(`${RP_ORIGIN}/?body=${encodeURIComponent(frames)}`);
+    const frame = page.frame({name: 'plain'});
+    await frame.waitForFunction(() => typeof window.u2f === 'object');
+    const sign = (consume) => frame.evaluate(({appId, consume}) => new Promise((resolve) => {
+      const before = navigator.userActivation.isActive;
+      if (consume) window.open('about:blank')?.close();
+      window.u2f.sign(appId, 'YQ', [{version: 'U2F_V2', keyHandle: 'a2g'}],
+        (response) => resolve({before, reported: response.echo.frame.userActivation}));
+    }), {appId: APP_ID, consume});
+    expect(await sign(false)).toEqual({before: true, reported: true});
+    expect(await sign(true)).toEqual({before: true, reported: false});
     await page.close();
   });
 

@@ -435,6 +435,29 @@ test.describe('results and errors', () => {
     expect(result.messages[1][1]).toBe(result.messages[0][1]);
   });
 
+  test('a second request while one is pending is OperationError, like Chromium', async ({page}) => {
+    await openTestPage(page);
+    const result = await page.evaluate(async () => {
+      window.__harness.behaviour['webauthn.get'] = 'hang';
+      const controller = new AbortController();
+      const first = navigator.credentials.get({publicKey: {challenge: new Uint8Array(16)}, signal: controller.signal})
+        .then(() => 'resolved', (e) => e.name);
+      const second = await navigator.credentials.create({publicKey: window.testUtils.creationOptions()})
+        .then(() => 'resolved', (e) => [e.name, e.message]);
+      controller.abort();
+      const firstOutcome = await first;
+      window.__harness.behaviour['webauthn.get'] = {ok: false, error: {name: 'NotAllowedError', message: 'n'}};
+      const third = await navigator.credentials.get({publicKey: {challenge: new Uint8Array(16)}})
+        .then(() => 'resolved', (e) => e.name);
+      await new Promise((r) => setTimeout(r, 20));
+      return {second, firstOutcome, third, ops: window.__harness.received.map((m) => m.op)};
+    });
+    expect(result.second).toEqual(['OperationError', 'A request is already pending.']);
+    expect(result.firstOutcome).toBe('AbortError');
+    expect(result.third).toBe('NotAllowedError'); // the slot is free again after the abort
+    expect(result.ops).toEqual(['webauthn.get', 'abort', 'webauthn.get']);
+  });
+
   test('the timeout rejects with NotAllowedError and tells the relay', async ({page}) => {
     await openTestPage(page, {clock: true});
     const pending = page.evaluate(async () => {
