@@ -257,16 +257,21 @@ test.describe('relay.js in a real extension', () => {
     await page.close();
   });
 
-  test('about:blank and script-created iframes get both scripts', async () => {
+  test('about:blank and script-created iframes get both scripts, synchronously', async () => {
     const page = await context.newPage();
     await page.goto(`${RP_ORIGIN}/`);
     const echo = await page.evaluate(async (appId) => {
       const iframe = document.createElement('iframe');
       document.body.append(iframe);
       const w = iframe.contentWindow;
-      for (let i = 0; i < 50 && typeof w.u2f !== 'object'; i++) await new Promise((r) => setTimeout(r, 20));
-      return new Promise((resolve) => w.u2f.sign(appId, 'YQ', [{version: 'U2F_V2', keyHandle: 'a2g'}], resolve));
+      // Synchronously after insertion: a page cannot grab the fresh frame's native API before we are there.
+      const synchronous = {u2f: typeof w.u2f, createIsOurs: !w.navigator.credentials.create.toString()
+        .includes('[native code]')};
+      const response = await new Promise((resolve) => w.u2f.sign(appId, 'YQ', [{version: 'U2F_V2', keyHandle: 'a2g'}],
+        resolve));
+      return {...response, synchronous};
     }, APP_ID);
+    expect(echo.synchronous).toEqual({u2f: 'object', createIsOurs: true});
     expect(echo.echo.origin).toBe(RP_ORIGIN);
     expect(echo.echo.frame.ancestorOrigins).toEqual([RP_ORIGIN]);
     await page.close();
