@@ -555,10 +555,9 @@
     const results = json !== null && typeof json === 'object' ? deepCopyJSON(json) : {};
     const prf = results.prf;
     if (prf !== null && typeof prf === 'object' && prf.results !== null && typeof prf.results === 'object') {
-      for (const name of ['first', 'second']) {
-        if (typeof prf.results[name] === 'string') {
-          prf.results[name] = decodeRequired(prf.results[name], 'prf result');
-        }
+      if (typeof prf.results.first === 'string') prf.results.first = decodeRequired(prf.results.first, 'prf result');
+      if (typeof prf.results.second === 'string') {
+        prf.results.second = decodeRequired(prf.results.second, 'prf result');
       }
     }
     const largeBlob = results.largeBlob;
@@ -817,7 +816,10 @@
 
   function copyRegisterRequest(request) {
     if (request === null || typeof request !== 'object') throw new U2fBadRequest('Bad RegisterRequest.');
-    return {version: requireString(request.version, 'version'), challenge: requireString(request.challenge, 'challenge')};
+    return {
+      version: requireString(request.version, 'version'),
+      challenge: requireString(request.challenge, 'challenge'),
+    };
   }
 
   /** copyRegisteredKey copies the RegisteredKey members (PROTOCOLS.md §2.2) the service worker reads. */
@@ -978,8 +980,8 @@
      */
     register(appId, registerRequests, registeredKeys, callback, opt_timeoutSeconds) {
       if (ArrayIsArray(appId)) {
-        const [requests10, signRequests10, callback10, timeout10] = [appId, registerRequests, registeredKeys, callback];
-        u2fThenCall(() => registerPayload10(requests10, signRequests10, timeout10), callback10);
+        // 1.0: (registerRequests, signRequests, callback, opt_timeoutSeconds)
+        u2fThenCall(() => registerPayload10(appId, registerRequests, callback), registeredKeys);
         return;
       }
       u2fThenCall(() => registerPayload11(appId, registerRequests, registeredKeys, opt_timeoutSeconds), callback);
@@ -990,8 +992,8 @@
      */
     sign(appId, challenge, registeredKeys, callback, opt_timeoutSeconds) {
       if (ArrayIsArray(appId)) {
-        const [requests10, callback10, timeout10] = [appId, challenge, registeredKeys];
-        u2fThenCall(() => signPayload10(requests10, timeout10), callback10);
+        // 1.0: (signRequests, callback, opt_timeoutSeconds)
+        u2fThenCall(() => signPayload10(appId, registeredKeys), challenge);
         return;
       }
       u2fThenCall(() => signPayload11(appId, challenge, registeredKeys, opt_timeoutSeconds), callback);
@@ -1117,7 +1119,7 @@
     function withLastError(callback, args) {
       runtime.lastError = {message: NO_RECEIVER};
       try {
-        callback(...args);
+        ReflectApply(callback, undefined, args);
       } finally {
         delete runtime.lastError;
       }
@@ -1162,13 +1164,15 @@
     };
     for (const name of ['sendMessage', 'connect']) {
       try {
-        ObjectDefineProperty(runtime, name, {value: methods[name], writable: true, enumerable: true, configurable: true});
+        ObjectDefineProperty(runtime, name,
+          {value: methods[name], writable: true, enumerable: true, configurable: true});
       } catch {
         // a non-configurable binding: leave it alone
       }
     }
     if (created) {
-      ObjectDefineProperty(chromeObject, 'runtime', {value: runtime, writable: true, enumerable: true, configurable: true});
+      ObjectDefineProperty(chromeObject, 'runtime',
+        {value: runtime, writable: true, enumerable: true, configurable: true});
     }
   }
 

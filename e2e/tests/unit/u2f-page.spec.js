@@ -122,7 +122,8 @@ test.describe('window.u2f', () => {
       {type: 'register', appId: APP_ID, registerRequests: [{version: 'U2F_V2', challenge: 'cmVnLWNoYWw'}],
         registeredKeys: [], timeoutSeconds: 30},
       {type: 'sign', appId: APP_ID, challenge: 'c2lnbi1jaGFs',
-        registeredKeys: [{version: 'U2F_V2', keyHandle: result.reg.keyHandle, transports: ['usb']}], timeoutSeconds: 12},
+        registeredKeys: [{version: 'U2F_V2', keyHandle: result.reg.keyHandle, transports: ['usb']}],
+        timeoutSeconds: 12},
     ]);
   });
 
@@ -193,6 +194,38 @@ test.describe('window.u2f', () => {
     expect(result.fallback.errorCode).toBe(1);
     for (const response of result.local) expect(response.errorCode).toBe(2);
     expect(result.relayedLocally).toBe(0);
+  });
+
+  test('requests are built even while the page has broken common built-ins', async ({page}) => {
+    await openU2fPage(page);
+    const result = await page.evaluate(async (appId) => {
+      const t = window.u2fTest;
+      const registration = await t.call((cb) => u2f.register(appId, [{version: 'U2F_V2', challenge: 'YQ'}], [], cb));
+      const {keyHandle} = await t.checkRegistration(registration, appId);
+      const saved = {iterator: Array.prototype[Symbol.iterator], stringify: JSON.stringify,
+        postMessage: window.postMessage, keys: Object.keys};
+      const broken = () => { throw new Error('patched by the page'); };
+      // The request is built and posted synchronously inside u2f.sign(); restore right after for the harness.
+      const pending = t.call((cb) => {
+        Array.prototype[Symbol.iterator] = broken;
+        JSON.stringify = broken;
+        window.postMessage = broken;
+        Object.keys = broken;
+        try {
+          u2f.sign([{version: 'U2F_V2', challenge: 'Yg', keyHandle, appId}], cb);
+        } finally {
+          Array.prototype[Symbol.iterator] = saved.iterator;
+          JSON.stringify = saved.stringify;
+          window.postMessage = saved.postMessage;
+          Object.keys = saved.keys;
+        }
+      });
+      const response = await pending;
+      return {keyHandle, response, payload: t.relayed('u2f.sign')[0]};
+    }, APP_ID);
+    expect(result.payload).toEqual({type: 'sign', appId: APP_ID, challenge: 'Yg',
+      registeredKeys: [{version: 'U2F_V2', keyHandle: result.keyHandle}], timeoutSeconds: 30});
+    expect(result.response.keyHandle).toBe(result.keyHandle);
   });
 
   test('timeout: TIMEOUT after opt_timeoutSeconds, and the relay is told to abort', async ({page}) => {
@@ -289,7 +322,8 @@ test.describe("Google's u2f-api.js (u2f-api-polyfill 0.4.4)", () => {
       u2f.EXTENSION_ID = 'kmendfapggjehodndflmmgagdbamhnfd';
       window.__sameObject = u2f === window.u2f;
       u2f.register = function () { window.__shimRegister = true; };`});
-    const result = await page.evaluate(() => ({same: window.__sameObject, replaced: (u2f.register(), window.__shimRegister),
+    const result = await page.evaluate(() => ({same: window.__sameObject,
+      replaced: (u2f.register(), window.__shimRegister),
       ownedId: window.u2f.EXTENSION_ID}));
     expect(result).toEqual({same: true, replaced: true, ownedId: 'kmendfapggjehodndflmmgagdbamhnfd'});
   });

@@ -571,7 +571,8 @@ test.describe('shape of the overrides', () => {
       };
       const requestJSON = {challenge: 'c2VjcmV0LWNoYWxsZW5nZQ', allowCredentials: [{type: 'public-key', id: 'BAUG'}],
         rpId: 'rp.twinkey.test'};
-      const normalise = (o) => JSON.parse(JSON.stringify(o, (k, v) => (v instanceof ArrayBuffer ? 'buf:' + u.hex(v) : v)));
+      const normalise = (o) => JSON.parse(JSON.stringify(o,
+        (k, v) => (v instanceof ArrayBuffer ? 'buf:' + u.hex(v) : v)));
       const ours = PublicKeyCredential.parseCreationOptionsFromJSON;
       const encodingErrors = [
         () => ours({...creationJSON, challenge: 'not+base64'}),

@@ -134,7 +134,8 @@
       const keyHandle = crypto.getRandomValues(new Uint8Array(48));
       token.keys.set(b64u(keyHandle), {keyPair, appId});
       const data = clientData('navigator.id.finishEnrollment', request.challenge);
-      const signed = concat(Uint8Array.of(0), await sha256(enc.encode(appId)), await sha256(data), keyHandle, publicKey);
+      const signed = concat(Uint8Array.of(0), await sha256(enc.encode(appId)), await sha256(data), keyHandle,
+        publicKey);
       const registrationData = concat(Uint8Array.of(5), publicKey, Uint8Array.of(keyHandle.length), keyHandle,
         token.certificate, await ecdsaSign(token.attestationKey.privateKey, signed));
       return {ok: true, result: {version: 'U2F_V2', registrationData: b64u(registrationData), clientData: b64u(data),

@@ -35,7 +35,12 @@
         case 0: return length(info);
         case 1: return -1 - length(info);
         case 2: { const n = length(info); const v = data.slice(pos, pos + n); pos += n; return v; }
-        case 3: { const n = length(info); const v = new TextDecoder().decode(data.slice(pos, pos + n)); pos += n; return v; }
+        case 3: {
+          const n = length(info);
+          const v = new TextDecoder().decode(data.slice(pos, pos + n));
+          pos += n;
+          return v;
+        }
         case 4: { const n = length(info); const v = []; for (let i = 0; i < n; i++) v.push(item()); return v; }
         case 5: {
           const n = length(info); const v = new Map();
