@@ -293,6 +293,41 @@ test.describe('navigator.credentials.get', () => {
     expect(report.requestTimeoutMs).toBe(600000); // Chromium's default when no timeout is given
   });
 
+  test('extension outputs with binary members (prf, largeBlob) come back as ArrayBuffers', async ({page}) => {
+    await openTestPage(page);
+    const result = await page.evaluate(async () => {
+      const u = window.testUtils;
+      const created = await navigator.credentials.create({publicKey: u.creationOptions({
+        authenticatorSelection: {residentKey: 'required', userVerification: 'required'},
+        extensions: {prf: {}, largeBlob: {support: 'required'}},
+      })});
+      const createdNative = window.__harness.lastNative.getClientExtensionResults();
+      const allow = [{type: 'public-key', id: created.rawId}];
+      const blob = crypto.getRandomValues(new Uint8Array(24));
+      await navigator.credentials.get({publicKey: {challenge: new Uint8Array(16), allowCredentials: allow,
+        extensions: {largeBlob: {write: blob}}}});
+      const assertion = await navigator.credentials.get({publicKey: {challenge: new Uint8Array(16),
+        allowCredentials: allow, extensions: {prf: {eval: {first: new Uint8Array(32).fill(1),
+          second: new Uint8Array(32).fill(2)}}, largeBlob: {read: true}}}});
+      const ours = assertion.getClientExtensionResults();
+      const native = window.__harness.lastNative.getClientExtensionResults();
+      const describe = (r) => ({
+        prfFirst: r.prf.results.first instanceof ArrayBuffer && u.hex(r.prf.results.first),
+        prfSecond: r.prf.results.second instanceof ArrayBuffer && u.hex(r.prf.results.second),
+        blob: r.largeBlob.blob instanceof ArrayBuffer && u.hex(r.largeBlob.blob),
+      });
+      return {created: [created.getClientExtensionResults(), createdNative], ours: describe(ours),
+        native: describe(native), written: u.hex(blob), fresh: ours !== assertion.getClientExtensionResults()};
+    });
+    expect(result.created[0]).toEqual(result.created[1]);
+    expect(result.created[0]).toMatchObject({prf: {enabled: true}, largeBlob: {supported: true}});
+    expect(result.ours).toEqual(result.native);
+    expect(result.ours.prfFirst).toMatch(/^[0-9a-f]{64}$/);
+    expect(result.ours.prfSecond).toMatch(/^[0-9a-f]{64}$/);
+    expect(result.ours.blob).toBe(result.written);
+    expect(result.fresh).toBe(true);
+  });
+
   test('a missing userHandle is null', async ({page}) => {
     await openTestPage(page);
     const result = await page.evaluate(async () => {

@@ -37,8 +37,9 @@ async function addVirtualAuthenticator(page) {
   await cdp.send('WebAuthn.enable', {enableUI: false});
   const {authenticatorId} = await cdp.send('WebAuthn.addVirtualAuthenticator', {
     options: {
-      protocol: 'ctap2', transport: 'usb', hasResidentKey: true, hasUserVerification: true,
-      isUserVerified: true, automaticPresenceSimulation: true,
+      protocol: 'ctap2', ctap2Version: 'ctap2_1', transport: 'usb', hasResidentKey: true,
+      hasUserVerification: true, isUserVerified: true, automaticPresenceSimulation: true, hasPrf: true,
+      hasLargeBlob: true,
     },
   });
   return {cdp, authenticatorId};
