@@ -17,6 +17,8 @@ package main
 //              #pass-error
 //   Erase:     #erase-form, #erase-confirm (type "erase"), #erase, #erase-error; after: #erased, #setup-link
 //   Native:    #native-host-status (placeholder until the native host lands)
+//   Sections:  #vault-section, #autolock-section, #sites-section, #phrase-section, #passphrase-section,
+//              #native-section, #erase-section (each a card with an h2 #<name>-heading)
 //   #fatal
 
 import (
@@ -65,8 +67,10 @@ func runSettings(p page) {
 		s.eraseSection(st))
 }
 
+// section makes a card <section id=name-section> labelled by its h2.
 func section(d view.Doc, id, title string, children ...any) dom.HTMLElement {
-	parts := append([]any{view.ID(id), view.Class("card"), view.A("aria-labelledby", id+"-h"), d.E("h2", view.ID(id+"-h"), title)}, children...)
+	parts := append([]any{view.ID(id + "-section"), view.Class("card"), view.A("aria-labelledby", id+"-heading"),
+		d.E("h2", view.ID(id+"-heading"), title)}, children...)
 	return d.E("section", parts...)
 }
 

@@ -58,9 +58,16 @@ const test = base.extend({
   state: async ({ page }, use) => { await use(() => fakeState(page)); },
 
   // shoot(name) saves light and dark screenshots of the current page as e2e/artifacts/screenshots/<name>-*.png.
+  // It first checks that the screen's element IDs are unique (tests and labels rely on them).
   shoot: async ({ page }, use) => {
     fs.mkdirSync(screenshotDir, { recursive: true });
     await use(async (name) => {
+      const duplicates = await page.evaluate(() => {
+        const seen = new Map();
+        for (const el of document.querySelectorAll("[id]")) seen.set(el.id, (seen.get(el.id) || 0) + 1);
+        return [...seen].filter(([, n]) => n > 1).map(([id]) => id);
+      });
+      expect(duplicates, `duplicate element IDs on ${name}`).toEqual([]);
       for (const scheme of ["light", "dark"]) {
         await page.emulateMedia({ colorScheme: scheme });
         await page.screenshot({ path: path.join(screenshotDir, `${name}-${scheme}.png`), fullPage: true });

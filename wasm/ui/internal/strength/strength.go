@@ -129,9 +129,9 @@ func Assess(passphrase string) Estimate {
 	case bits < 60:
 		e.Level, e.Hint = Fair, "Good. One more word would make it strong."
 	case bits < 80:
-		e.Level, e.Hint = Strong, "Strong."
+		e.Level, e.Hint = Strong, "A good choice."
 	default:
-		e.Level, e.Hint = VeryStrong, "Very strong."
+		e.Level, e.Hint = VeryStrong, "An excellent choice."
 	}
 	return e
 }
