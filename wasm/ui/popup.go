@@ -7,7 +7,7 @@ package main
 // Element IDs (stable, for tests):
 //   #state ("Locked" / "Unlocked"), #role ("Primary" / "Backup twin")
 //   #lock (when unlocked), #unlock-link (when locked: unlock.html?return=popup), #setup-link (no vault)
-//   #activity (table; one tbody row per event, cells .site .op .time .result), #activity-empty,
+//   #activity (ol; one li per event with .site, .result, .op and time.time), #activity-empty,
 //   #clear-activity, #activity-status
 //   #settings-link, #popup-error; #fatal
 
@@ -87,28 +87,24 @@ func runPopup(p page) {
 		d.E("footer", d.E("a", view.ID("settings-link"), view.A("href", "settings.html"), view.A("target", "_blank"), "Settings")))
 }
 
-// activityTable renders events as a table (#activity), or #activity-empty when there are none.
+// activityTable renders events as a list (#activity), newest first, or #activity-empty when there are none.
+// Each item reads, in order: site, operation, time, result; the popup is too narrow for a four-column table.
 func activityTable(d view.Doc, events []activity.Event) dom.Node {
 	if len(events) == 0 {
 		return d.E("p", view.ID("activity"), view.Class("empty"), d.E("span", view.ID("activity-empty"), "No activity yet."))
 	}
-	body := d.E("tbody")
+	list := d.E("ol", view.ID("activity"), view.Class("activity"), view.A("aria-label", "Recent requests from sites, newest first"))
 	for _, e := range events {
 		shown, iso := view.LocalTime(e.TimeMillis)
 		result := "result ok"
 		if !activity.OK(e.Result) {
 			result = "result bad"
 		}
-		body.AppendChild(d.E("tr",
-			d.E("td", view.Class("site"), e.Site),
-			d.E("td", view.Class("op"), activity.OpLabel(e.Op)),
-			d.E("td", view.Class("time"), d.E("time", view.A("datetime", iso), shown)),
-			d.E("td", view.Class(result), activity.ResultLabel(e.Result))))
+		list.AppendChild(d.E("li",
+			d.E("span", view.Class("site"), e.Site),
+			d.E("span", view.Class(result), activity.ResultLabel(e.Result)),
+			d.E("span", view.Class("op"), activity.OpLabel(e.Op)),
+			d.E("time", view.Class("time"), view.A("datetime", iso), shown)))
 	}
-	return d.E("table", view.ID("activity"),
-		d.E("caption", view.Class("visually-hidden"), "Recent requests from sites, newest first"),
-		d.E("thead", d.E("tr",
-			d.E("th", view.A("scope", "col"), "Site"), d.E("th", view.A("scope", "col"), "Operation"),
-			d.E("th", view.A("scope", "col"), "Time"), d.E("th", view.A("scope", "col"), "Result"))),
-		body)
+	return list
 }

@@ -163,13 +163,13 @@ func (s *settingsPage) edit(change func(*prefs.Settings)) error {
 func answerOptions(d view.Doc, selected prefs.Answerer) []dom.Node {
 	return options(d, string(selected),
 		string(prefs.AnswerTwinkey), "Twinkey (default)",
-		string(prefs.AnswerHardware), "USB key only (hardware-only)",
-		string(prefs.AnswerOff), "Not Twinkey (browser handles it)")
+		string(prefs.AnswerHardware), "USB key only",
+		string(prefs.AnswerOff), "Not Twinkey")
 }
 
 func policyOptions(d view.Doc, selected prefs.CounterPolicy) []dom.Node {
 	return options(d, string(selected),
-		string(prefs.CounterTwin), "Twin counters (default)",
+		string(prefs.CounterTwin), "Twin (default)",
 		string(prefs.CounterZero), "Always 0")
 }
 

@@ -17,7 +17,7 @@ test("unlocked backup: activity, clear, lock now", async ({ page, openPage, stat
   await expect(page.locator("#state")).toHaveText("Unlocked");
   await expect(page.locator("#role")).toHaveText("Backup twin");
 
-  const rows = page.locator("#activity tbody tr");
+  const rows = page.locator("#activity li");
   await expect(rows).toHaveCount(3);
   await expect(rows.nth(0).locator(".site")).toHaveText("login.example.com");
   await expect(rows.nth(0).locator(".op")).toHaveText("Sign in (WebAuthn)");

@@ -257,7 +257,7 @@ func LocalTime(ms float64) (shown, iso string) {
 	if v := date.Call("getTime"); v.IsNaN() {
 		return "", ""
 	}
-	opts := map[string]any{"dateStyle": "medium", "timeStyle": "short"}
+	opts := map[string]any{"month": "short", "day": "numeric", "hour": "numeric", "minute": "2-digit"}
 	return date.Call("toLocaleString", js.Undefined(), opts).String(), date.Call("toISOString").String()
 }
 
