@@ -38,11 +38,14 @@ function serve(dir) {
 }
 
 const test = base.extend({
-  uiBase: [async ({}, use) => {
-    const server = await serve(buildUI());
+  // uiDir is a directory holding the built pages (scripts/build-ui.sh output).
+  uiDir: [async ({}, use) => { await use(buildUI()); }, { scope: "worker", timeout: 240_000 }],
+
+  uiBase: [async ({ uiDir }, use) => {
+    const server = await serve(uiDir);
     await use(`http://127.0.0.1:${server.address().port}/`);
     await new Promise((resolve) => server.close(resolve));
-  }, { scope: "worker", timeout: 240_000 }],
+  }, { scope: "worker" }],
 
   // openPage(name, fakeOverrides) installs the fake backend and opens <name>.html, waiting until the Go program
   // has rendered (the loader's aria-busy is gone).
