@@ -54,3 +54,15 @@ test("no vault: unlock points to set-up", async ({ page, openPage }) => {
   await openPage("unlock");
   await expect(page.locator("#setup-link")).toHaveAttribute("href", "onboarding.html");
 });
+
+test("no service worker: every page says so instead of hanging", async ({ page, openPage }) => {
+  for (const name of ["onboarding", "unlock", "popup", "settings"]) {
+    await openPage(name, { unreachable: true });
+    await expect(page.locator("#fatal")).toHaveText("Twinkey's background service did not answer. Reload the extension and try again.");
+  }
+});
+
+test("outside the extension (no chrome.runtime): a clear message", async ({ page, uiBase }) => {
+  await page.goto(uiBase + "unlock.html");
+  await expect(page.locator("#fatal")).toHaveText("This page only works inside the Twinkey extension.");
+});

@@ -22,6 +22,8 @@ function defaultState(overrides = {}) {
     // refusal path); null for none.
     rejectPhrase: null,
     restoredPhrase: null,
+    // true: sendMessage rejects as Chrome does when no service worker listens.
+    unreachable: false,
     settings: { autoLockMinutes: 15, sites: {}, futureField: "kept" },
     activity: [],
     calls: [],
@@ -107,6 +109,7 @@ function installFakeBackend(initial, makeHandler, key) {
   const runtime = {
     id: "twinkey-fake-backend-test",
     sendMessage(msg) {
+      if (state.unreachable) return Promise.reject(new Error("Could not establish connection. Receiving end does not exist."));
       const copy = JSON.parse(JSON.stringify(msg));
       return new Promise((resolve) => setTimeout(() => {
         const answer = handle(copy);
