@@ -94,7 +94,7 @@ func (o *onboarding) showCreate() {
 			d.Button("create-back", "button", "Back")))
 	view.OnSubmit(form, o.submitCreate)
 	view.OnClick(form.QuerySelector("#create-back"), o.showStart)
-	d.Show("Create a key", "passphrase", d.E("h1", "Choose a passphrase"), form)
+	d.Show("Create a key", "passphrase", step(d, 1), d.E("h1", "Choose a passphrase"), form)
 }
 
 func (o *onboarding) submitCreate() {
@@ -134,6 +134,7 @@ func (o *onboarding) showWords() {
 	view.OnClick(printBtn, func() { d.Window().Print() })
 	view.OnClick(done, o.showConfirm)
 	d.Show("Your recovery phrase", "",
+		step(d, 2),
 		d.E("h1", "Your recovery phrase"),
 		d.E("p", view.Class("screen-only"), "Write these 24 words on paper, in order, and keep the paper somewhere safe. Anyone who has them can act as your security key; Twinkey will not show them again here unless you ask for them in the settings with your passphrase."),
 		d.E("p", view.Class("print-only"), "Twinkey recovery phrase. Keep this paper private and safe."),
@@ -168,7 +169,7 @@ func (o *onboarding) showConfirm() {
 	view.OnSubmit(form, o.submitConfirm)
 	view.OnClick(form.QuerySelector("#show-words-again"), o.showWords)
 	d.Show("Confirm your recovery phrase", "confirm-word-"+view.Itoa(o.asked[0]),
-		d.E("h1", "Confirm your recovery phrase"), form, o.datalist())
+		step(d, 3), d.E("h1", "Confirm your recovery phrase"), form, o.datalist())
 }
 
 func (o *onboarding) submitConfirm() {
@@ -356,6 +357,14 @@ func (o *onboarding) showReady(role backend.Role) {
 		d.E("p", explain),
 		d.E("p", "When a site asks for a security key, Twinkey shows a prompt naming the site; nothing is signed without your approval."),
 		d.E("p", d.E("a", view.ID("open-settings"), view.A("href", "settings.html"), view.Class("button"), "Open settings")))
+}
+
+// createSteps names the steps of creating a key, for the "Step n of 3" line.
+const createSteps = 3
+
+// step renders "Step n of 3" above a create screen's heading.
+func step(d view.Doc, n int) dom.Node {
+	return d.E("p", view.Class("step"), "Step "+view.Itoa(n)+" of "+view.Itoa(createSteps))
 }
 
 // datalist is the BIP39 English list as <datalist id="bip39-words">, for completion in word fields.
