@@ -57,7 +57,7 @@ func runSettings(p page) {
 	}
 	s.settings = cfg
 	d.Show("Settings", "",
-		d.E("h1", "Twinkey settings"),
+		d.E("h1", "Settings"),
 		s.vaultSection(st),
 		s.autoLockSection(),
 		s.sitesSection(),
