@@ -1,0 +1,71 @@
+// Accessibility audit of every page and step with axe-core (an engine we did not write), light and dark:
+// labels, names, roles, contrast. Skips cleanly when axe-core is not installed (add axe-core to e2e/package.json).
+"use strict";
+
+const { test, expect } = require("./support/ui-fixture");
+const fs = require("node:fs");
+
+let axeSource = null;
+try {
+  axeSource = fs.readFileSync(require.resolve("axe-core/axe.min.js"), "utf8");
+} catch {
+  axeSource = null;
+}
+
+const PASS = "kettle orbit walnut grape";
+
+async function expectNoViolations(page, screen) {
+  for (const scheme of ["light", "dark"]) {
+    await page.emulateMedia({ colorScheme: scheme });
+    if (!(await page.evaluate(() => typeof window.axe === "object"))) await page.addScriptTag({ content: axeSource });
+    const violations = await page.evaluate(async () => (await window.axe.run(document, { resultTypes: ["violations"] }))
+      .violations.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(" ")).join(", ")}`));
+    expect(violations, `${screen} (${scheme})`).toEqual([]);
+  }
+}
+
+test.describe("axe-core", () => {
+  test.skip(!axeSource, "axe-core is not installed");
+
+  test("onboarding: start, create with an error, words, confirm, restore", async ({ page, openPage }) => {
+    await openPage("onboarding");
+    await expectNoViolations(page, "start");
+    await page.click("#start-create");
+    await page.fill("#passphrase", "short");
+    await page.click("#create");
+    await expect(page.locator("#create-error")).toBeVisible();
+    await expectNoViolations(page, "create");
+    await page.fill("#passphrase", PASS);
+    await page.fill("#passphrase2", PASS);
+    await page.click("#create");
+    await expect(page.locator("#words")).toBeVisible();
+    await expectNoViolations(page, "words");
+    await page.click("#words-done");
+    await page.click("#confirm");
+    await expect(page.locator("#confirm-error")).toBeVisible();
+    await expectNoViolations(page, "confirm");
+  });
+
+  test("restore with an error", async ({ page, openPage }) => {
+    await openPage("onboarding");
+    await page.click("#start-restore");
+    await page.click("#restore");
+    await expect(page.locator("#restore-error")).toBeVisible();
+    await expectNoViolations(page, "restore");
+  });
+
+  test("unlock, popup, settings", async ({ page, openPage }) => {
+    const vault = { exists: true, unlocked: true, role: "primary", passphrase: PASS };
+    await openPage("settings", { vault, settings: { autoLockMinutes: 5, sites: { "a.example": { hardwareOnly: true, off: false, counterPolicy: "zero" } } } });
+    await expectNoViolations(page, "settings");
+    await page.goto(page.url().replace("settings.html", "popup.html"));
+    await expect(page.locator("#state")).toBeVisible();
+    await expectNoViolations(page, "popup");
+    await page.click("#lock");
+    await page.click("#unlock-link");
+    await page.fill("#passphrase", "wrong wrong wrong");
+    await page.press("#passphrase", "Enter");
+    await expect(page.locator("#unlock-error")).toBeVisible();
+    await expectNoViolations(page, "unlock");
+  });
+});
