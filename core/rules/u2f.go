@@ -197,14 +197,23 @@ func (r *U2FSignRequest) ChallengeFor(k U2FRegisteredKey) string {
 // KeyAppIDs validates the request's AppID and every key's own appId for caller (EffectiveAppID) and returns the
 // effective AppID of each key, in the order of RegisteredKeys. The first refusal is returned (KindSecurity).
 func (r *U2FSignRequest) KeyAppIDs(caller Origin) ([]string, error) {
-	requestAppID, err := EffectiveAppID(caller, r.AppID)
+	return keyAppIDs(caller, r.AppID, r.RegisteredKeys)
+}
+
+// KeyAppIDs does for the keys to exclude what U2FSignRequest.KeyAppIDs does for the keys to sign with.
+func (r *U2FRegisterRequest) KeyAppIDs(caller Origin) ([]string, error) {
+	return keyAppIDs(caller, r.AppID, r.RegisteredKeys)
+}
+
+func keyAppIDs(caller Origin, requestAppID string, keys []U2FRegisteredKey) ([]string, error) {
+	effective, err := EffectiveAppID(caller, requestAppID)
 	if err != nil {
 		return nil, err
 	}
-	out := make([]string, len(r.RegisteredKeys))
-	for i, k := range r.RegisteredKeys {
+	out := make([]string, len(keys))
+	for i, k := range keys {
 		if k.AppID == "" {
-			out[i] = requestAppID
+			out[i] = effective
 			continue
 		}
 		if out[i], err = EffectiveAppID(caller, k.AppID); err != nil {
