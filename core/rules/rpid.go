@@ -17,7 +17,7 @@ import (
 //     suffix of, the effective domain (HTML "is a registrable domain suffix of or is equal to"): the host must
 //     end with "." + rpID, rpID must not be a public suffix, and must not lie inside the host's public suffix.
 //   - rpID must already be lower case. The HTML algorithm would fold "Example.COM" while WebAuthn then hashes the
-//     string as given; Chromium 156 refuses it with SecurityError (testdata/chromium/rpid-verdicts.json), and so
+//     string as given; Chromium 156 refuses it with SecurityError (testdata/chromium/origin-verdicts.json), and so
 //     do we, so the RP ID we return is always the page's own string.
 //
 // The result is the lower-case ASCII RP ID: the exact string to hash into rpIdHash (PROTOCOLS §3.2 advice).
