@@ -57,7 +57,7 @@ const (
 	KindRange
 )
 
-// U2FErrorCode values (U2F JS API v1.1 §ErrorCode, PROTOCOLS §2.4).
+// U2FErrorCode values (U2F JS API v1.1 ErrorCode, PROTOCOLS §2.4).
 const (
 	U2FOK                       = 0
 	U2FOtherError               = 1

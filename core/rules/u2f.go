@@ -2,7 +2,7 @@ package rules
 
 import "fmt"
 
-// U2F JS API constants (U2F JS API v1.1 §3-§4, PROTOCOLS §2.1-§2.2).
+// U2F JS API constants (FIDO U2F JavaScript API v1.1, PROTOCOLS §2.1-§2.2).
 const (
 	// U2FVersionV2 is the only protocol version a U2F token speaks today (U2F raw messages v1.2).
 	U2FVersionV2 = "U2F_V2"
@@ -15,13 +15,13 @@ const (
 	MaxU2FTimeoutSeconds = MaxTimeoutMs / 1000
 )
 
-// U2FVersionChallenge is one RegisterRequest (U2F JS API v1.1 §4.1): a version and the server's challenge,
-// kept verbatim because U2F clientData carries the challenge string as given (PROTOCOLS §2.3).
+// U2FVersionChallenge is one RegisterRequest dictionary (U2F JS API v1.1, PROTOCOLS §2.2): a version and the
+// server's challenge, kept verbatim because U2F clientData carries the challenge string as given (PROTOCOLS §2.3).
 type U2FVersionChallenge struct {
 	Version, Challenge string
 }
 
-// U2FRegisteredKey is one RegisteredKey (U2F JS API v1.1 §4.3), or one 1.0 SignRequest.
+// U2FRegisteredKey is one RegisteredKey dictionary (U2F JS API v1.1, PROTOCOLS §2.2), or one 1.0 SignRequest.
 type U2FRegisteredKey struct {
 	Version string
 	// KeyHandle is the decoded key handle (non-empty).
