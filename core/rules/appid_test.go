@@ -11,10 +11,9 @@ func TestEffectiveAppID(t *testing.T) {
 		// Step 2: absent AppID is the FacetID, without trailing slash.
 		{"absent", "https://login.example.com", "", "https://login.example.com"},
 		{"absent with port", "https://login.example.com:8443", "", "https://login.example.com:8443"},
-		{"absent on localhost", "http://localhost:8080", "", "http://localhost:8080"},
-		// Step 1: equal to the FacetID, even over http on localhost.
+		{"absent on localhost (Chromium refuses http callers)", "http://localhost:8080", "", ""},
 		{"equal to facet", "https://login.example.com", "https://login.example.com", "https://login.example.com"},
-		{"equal to http facet", "http://localhost:8080", "http://localhost:8080", "http://localhost:8080"},
+		{"equal to http facet", "http://localhost:8080", "http://localhost:8080", ""},
 		// Step 3: https with the caller's host; returned verbatim (its hash is the application parameter).
 		{"same host with path", "https://login.example.com", "https://login.example.com/u2f/app-id.json", "https://login.example.com/u2f/app-id.json"},
 		{"same host trailing slash", "https://login.example.com", "https://login.example.com/", "https://login.example.com/"},
@@ -40,10 +39,10 @@ func TestEffectiveAppID(t *testing.T) {
 		{"http caller, https appid", "http://localhost:8080", "https://localhost:8080", ""},
 		{"http caller not localhost", "http://example.com", "", ""},
 		{"not a URL", "https://login.example.com", "login.example.com", ""},
-		{"userinfo", "https://login.example.com", "https://evil@login.example.com/", ""},
+		{"userinfo, same host (as Chromium)", "https://login.example.com", "https://evil@login.example.com/", "https://evil@login.example.com/"},
+		{"userinfo hiding another host", "https://login.example.com", "https://login.example.com@evil.example/", ""},
 		{"opaque", "https://login.example.com", "https:login.example.com", ""},
 		{"no host", "https://login.example.com", "https:///path", ""},
-		{"facet with slash is not the facet", "http://localhost:8080", "http://localhost:8080/", ""},
 		// IP hosts: only the caller's own host.
 		{"ip same host", "https://192.0.2.1", "https://192.0.2.1/appid", "https://192.0.2.1/appid"},
 		{"ip other host", "https://192.0.2.1", "https://192.0.3.1/appid", ""},

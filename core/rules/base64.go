@@ -23,7 +23,7 @@ func decodeBase64URL(s string) ([]byte, bool) {
 	return b, true
 }
 
-// decodeWebsafeBase64 decodes U2F "websafe base64" (U2F JS API v1.1 §2 "websafe-base64 encoding": base64url,
+// decodeWebsafeBase64 decodes U2F "websafe base64" (U2F JS API v1.1 "websafe-base64 encoding": base64url,
 // normally without padding). Unlike decodeBase64URL, correct '=' padding is accepted: CryptoToken's decoder
 // stopped at the first '=', and server libraries (tstranex/u2f, python-u2flib-server) re-pad before decoding, so
 // padded key handles exist in the wild. Callers must echo the page's original string, not a re-encoding.

@@ -37,7 +37,8 @@ const (
 	// U2F: 3 CONFIGURATION_UNSUPPORTED.
 	KindConstraint
 	// KindEncoding: bad base64url in a *FromJSON dictionary (W3C #sctn-parseCreationOptionsFromJSON and
-	// #sctn-parseRequestOptionsFromJSON; Chromium's Blink json.cc throws EncodingError). EncodingError. U2F (bad websafe base64): 2 BAD_REQUEST.
+	// #sctn-parseRequestOptionsFromJSON; Chromium's Blink json.cc throws EncodingError). EncodingError.
+	// U2F (bad websafe base64): 2 BAD_REQUEST.
 	KindEncoding
 	// KindAbort: the default abort reason (W3C §5.6, PROTOCOLS §3.7). AbortError. U2F has no abort: 1 OTHER_ERROR.
 	KindAbort
@@ -57,7 +58,7 @@ const (
 	KindRange
 )
 
-// U2FErrorCode values (U2F JS API v1.1 §ErrorCode, PROTOCOLS §2.4).
+// U2FErrorCode values (U2F JS API v1.1 ErrorCode, PROTOCOLS §2.4).
 const (
 	U2FOK                       = 0
 	U2FOtherError               = 1

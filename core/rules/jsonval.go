@@ -167,7 +167,7 @@ func (o jsonObject) strings(name, path string) ([]string, bool, error) {
 }
 
 // webidlUnsignedLong converts a JSON number like WebIDL's ToUint32 for "unsigned long" without [EnforceRange]
-// (WebIDL §3.2.4.8 ConvertToInt): NaN and infinities become 0, the value is truncated and taken modulo 2^32.
+// (WebIDL "ConvertToInt"): NaN and infinities become 0, the value is truncated and taken modulo 2^32.
 func webidlUnsignedLong(f float64) uint32 {
 	if math.IsNaN(f) || math.IsInf(f, 0) {
 		return 0

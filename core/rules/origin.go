@@ -23,7 +23,7 @@ type Origin struct {
 	Port   int
 }
 
-// ParseOrigin parses the ASCII serialisation of a tuple origin, "scheme://host[:port]" (HTML §7.5 "ASCII
+// ParseOrigin parses the ASCII serialisation of a tuple origin, "scheme://host[:port]" (HTML "ASCII
 // serialization of an origin"), e.g. "https://login.example.com:1337".
 //
 // It refuses: "null" (an opaque origin: KindNotAllowed, W3C §5.1.3 "If callerOrigin is an opaque origin, throw a

@@ -16,6 +16,9 @@ import (
 //   - rpID present: it must be a valid domain (see canonicalDomain) that is equal to, or a registrable domain
 //     suffix of, the effective domain (HTML "is a registrable domain suffix of or is equal to"): the host must
 //     end with "." + rpID, rpID must not be a public suffix, and must not lie inside the host's public suffix.
+//   - rpID must already be lower case. The HTML algorithm would fold "Example.COM" while WebAuthn then hashes the
+//     string as given; Chromium 156 refuses it with SecurityError (testdata/chromium/origin-verdicts.json), and so
+//     do we, so the RP ID we return is always the page's own string.
 //
 // The result is the lower-case ASCII RP ID: the exact string to hash into rpIdHash (PROTOCOLS §3.2 advice).
 // Failures are KindSecurity. WebAuthn L3 related origins (/.well-known/webauthn) are not implemented, so a
@@ -39,6 +42,9 @@ func EffectiveRPID(caller Origin, rpID string) (string, error) {
 	rp, ok := canonicalDomain(rpID)
 	if !ok {
 		return "", Errorf(KindSecurity, "the RP ID %q is not a valid domain", clip(rpID))
+	}
+	if rp != rpID {
+		return "", Errorf(KindSecurity, "the RP ID %q must be written in lower case", clip(rpID))
 	}
 	if !isRegistrableDomainSuffixOrEqual(rp, effectiveDomain) {
 		return "", Errorf(KindSecurity, "the RP ID %q is not a registrable domain suffix of, nor equal to, %q", clip(rp), clip(effectiveDomain))

@@ -18,7 +18,8 @@ func TestEffectiveRPID(t *testing.T) {
 		{"longer than host", "https://login.example.com:1337", "m.login.example.com", ""},
 		{"public suffix com", "https://login.example.com:1337", "com", ""},
 		{"port is ignored", "https://example.com:8443", "example.com", "example.com"},
-		{"case folded", "https://login.example.com", "Example.COM", "example.com"},
+		{"upper case refused like Chromium", "https://login.example.com", "Example.COM", ""},
+		{"upper case caller host is folded", "https://LOGIN.example.com", "example.com", "example.com"},
 		{"not a suffix", "https://example.com", "example.org", ""},
 		{"label boundary", "https://notexample.com", "example.com", ""},
 		{"sibling", "https://a.example.com", "b.example.com", ""},
@@ -43,8 +44,8 @@ func TestEffectiveRPID(t *testing.T) {
 		{"unknown tld alone", "https://www.example.internal", "internal", ""},
 
 		// Secure contexts and hosts.
-		{"http refused", "http://example.com", "", ""},
-		{"http refused with rp id", "http://login.example.com", "example.com", ""},
+		{"http refused", "http://insecure.example", "", ""},
+		{"http refused with rp id", "http://login.insecure.example", "insecure.example", ""},
 		{"localhost", "http://localhost:8080", "", "localhost"},
 		{"localhost explicit", "http://localhost:8080", "localhost", "localhost"},
 		{"dot localhost", "http://app.localhost:8080", "app.localhost", "app.localhost"},

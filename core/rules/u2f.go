@@ -2,7 +2,7 @@ package rules
 
 import "fmt"
 
-// U2F JS API constants (U2F JS API v1.1 §3-§4, PROTOCOLS §2.1-§2.2).
+// U2F JS API constants (FIDO U2F JavaScript API v1.1, PROTOCOLS §2.1-§2.2).
 const (
 	// U2FVersionV2 is the only protocol version a U2F token speaks today (U2F raw messages v1.2).
 	U2FVersionV2 = "U2F_V2"
@@ -15,13 +15,13 @@ const (
 	MaxU2FTimeoutSeconds = MaxTimeoutMs / 1000
 )
 
-// U2FVersionChallenge is one RegisterRequest (U2F JS API v1.1 §4.1): a version and the server's challenge,
-// kept verbatim because U2F clientData carries the challenge string as given (PROTOCOLS §2.3).
+// U2FVersionChallenge is one RegisterRequest dictionary (U2F JS API v1.1, PROTOCOLS §2.2): a version and the
+// server's challenge, kept verbatim because U2F clientData carries the challenge string as given (PROTOCOLS §2.3).
 type U2FVersionChallenge struct {
 	Version, Challenge string
 }
 
-// U2FRegisteredKey is one RegisteredKey (U2F JS API v1.1 §4.3), or one 1.0 SignRequest.
+// U2FRegisteredKey is one RegisteredKey dictionary (U2F JS API v1.1, PROTOCOLS §2.2), or one 1.0 SignRequest.
 type U2FRegisteredKey struct {
 	Version string
 	// KeyHandle is the decoded key handle (non-empty).
@@ -197,14 +197,23 @@ func (r *U2FSignRequest) ChallengeFor(k U2FRegisteredKey) string {
 // KeyAppIDs validates the request's AppID and every key's own appId for caller (EffectiveAppID) and returns the
 // effective AppID of each key, in the order of RegisteredKeys. The first refusal is returned (KindSecurity).
 func (r *U2FSignRequest) KeyAppIDs(caller Origin) ([]string, error) {
-	requestAppID, err := EffectiveAppID(caller, r.AppID)
+	return keyAppIDs(caller, r.AppID, r.RegisteredKeys)
+}
+
+// KeyAppIDs does for the keys to exclude what U2FSignRequest.KeyAppIDs does for the keys to sign with.
+func (r *U2FRegisterRequest) KeyAppIDs(caller Origin) ([]string, error) {
+	return keyAppIDs(caller, r.AppID, r.RegisteredKeys)
+}
+
+func keyAppIDs(caller Origin, requestAppID string, keys []U2FRegisteredKey) ([]string, error) {
+	effective, err := EffectiveAppID(caller, requestAppID)
 	if err != nil {
 		return nil, err
 	}
-	out := make([]string, len(r.RegisteredKeys))
-	for i, k := range r.RegisteredKeys {
+	out := make([]string, len(keys))
+	for i, k := range keys {
 		if k.AppID == "" {
-			out[i] = requestAppID
+			out[i] = effective
 			continue
 		}
 		if out[i], err = EffectiveAppID(caller, k.AppID); err != nil {

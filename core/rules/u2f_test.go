@@ -177,3 +177,18 @@ func keysJSON(n int) string {
 	}
 	return s + "]"
 }
+
+func TestU2FRegisterKeyAppIDs(t *testing.T) {
+	r, err := ParseU2FRegister([]byte(`{"registerRequests": [{"version": "U2F_V2", "challenge": "c"}],
+	  "registeredKeys": [{"version": "U2F_V2", "keyHandle": "AA"}, {"version": "U2F_V2", "keyHandle": "AQ", "appId": "https://example.com/appid"}]}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ids, err := r.KeyAppIDs(mustOrigin(t, "https://login.example.com"))
+	if err != nil || !reflect.DeepEqual(ids, []string{"https://login.example.com", "https://example.com/appid"}) {
+		t.Errorf("KeyAppIDs = %q, %v", ids, err)
+	}
+	if ids, err := r.KeyAppIDs(mustOrigin(t, "http://example.com")); err == nil || ids != nil {
+		t.Errorf("insecure caller: %q, %v", ids, err)
+	}
+}
