@@ -68,6 +68,7 @@
   const clearTimer = clearTimeout;
   const locationObject = location; // its members are [LegacyUnforgeable] own properties: pages cannot patch them
   const ArraySlice = Array.prototype.slice;
+  const ArraySort = Array.prototype.sort;
 
   function getter(proto, name) {
     const descriptor = ObjectGetOwnPropertyDescriptor(proto, name);
@@ -251,11 +252,19 @@
   }
 
   /**
-   * extensionsToJSON converts AuthenticationExtensionsClientInputs to its JSON form generically: every
-   * BufferSource becomes base64url, dictionaries and arrays are walked, functions and undefined are dropped.
-   * (The service worker knows the individual extensions; unknown ones are ignored there, W3C §9.)
+   * The members of AuthenticationExtensionsClientInputs that Chromium 156's binding reads, in its order
+   * (lexicographic, WebIDL §3.2.17). Other extension inputs are dropped, as the browser drops them (W3C §9).
    */
-  function extensionsToJSON(value, depth) {
+  const CLIENT_EXTENSION_INPUTS = ObjectFreeze(['appid', 'appidExclude', 'credBlob', 'credProps',
+    'credentialProtectionPolicy', 'enforceCredentialProtectionPolicy', 'getCredBlob', 'hmacCreateSecret',
+    'largeBlob', 'minPinLength', 'prf', 'uvm']);
+
+  /**
+   * extensionInputToJSON converts one extension input to its JSON form generically: every BufferSource
+   * becomes base64url, dictionaries (members in lexicographic order) and arrays are walked, functions and
+   * undefined are dropped. The service worker validates each extension it implements.
+   */
+  function extensionInputToJSON(value, depth) {
     if (depth > 8) throw typeError("Failed to read the 'extensions' property: nested too deeply.");
     if (value === null || typeof value === 'boolean' || typeof value === 'string') return value;
     if (typeof value === 'number') return NumberIsFinite(value) ? value : null;
@@ -265,15 +274,15 @@
     if (ArrayIsArray(value)) {
       const out = [];
       for (let i = 0; i < value.length; i++) {
-        const item = extensionsToJSON(value[i], depth + 1);
+        const item = extensionInputToJSON(value[i], depth + 1);
         out[out.length] = item === undefined ? null : item;
       }
       return out;
     }
     const out = {};
-    const keys = ObjectKeys(value);
+    const keys = ReflectApply(ArraySort, ObjectKeys(value), []);
     for (let i = 0; i < keys.length; i++) {
-      const item = extensionsToJSON(value[keys[i]], depth + 1);
+      const item = extensionInputToJSON(value[keys[i]], depth + 1);
       if (item !== undefined) out[keys[i]] = item;
     }
     return out;
@@ -282,7 +291,16 @@
   function optionalExtensions(dictionary) {
     const value = dictionary.extensions;
     if (value === undefined) return undefined;
-    return extensionsToJSON(toDictionary(value, 'AuthenticationExtensionsClientInputs'), 0);
+    const inputs = toDictionary(value, 'AuthenticationExtensionsClientInputs');
+    const out = {};
+    for (let i = 0; i < CLIENT_EXTENSION_INPUTS.length; i++) {
+      const name = CLIENT_EXTENSION_INPUTS[i];
+      const input = inputs[name];
+      if (input === undefined) continue;
+      const json = extensionInputToJSON(input, 1);
+      if (json !== undefined) out[name] = json;
+    }
+    return out;
   }
 
   /**
@@ -295,7 +313,7 @@
     const options = toDictionary(value, what);
     const attestationValue = options.attestation;
     const attestation = attestationValue === undefined ? 'none' : toDOMString(attestationValue);
-    const attestationFormats = optionalStringSequence(options, 'attestationFormats', what);
+    // attestationFormats (L3) is not read: Chromium 156's binding does not know it, so it has no effect there.
     const selectionValue = options.authenticatorSelection;
     let authenticatorSelection;
     if (selectionValue !== undefined) {
@@ -326,10 +344,11 @@
       });
     const rpWhat = 'PublicKeyCredentialRpEntity';
     const rpValue = toDictionary(requiredMember(options, 'rp', what), rpWhat);
+    const rpName = toDOMString(requiredMember(rpValue, 'name', rpWhat)); // inherited member first (WebIDL §3.2.17)
     const rpId = rpValue.id;
     const rp = {};
     if (rpId !== undefined) rp.id = toDOMString(rpId);
-    rp.name = toDOMString(requiredMember(rpValue, 'name', rpWhat));
+    rp.name = rpName;
     const timeoutValue = options.timeout;
     const timeout = timeoutValue === undefined ? undefined : toUnsignedLong(timeoutValue);
     const userWhat = 'PublicKeyCredentialUserEntity';
@@ -356,7 +375,7 @@
     if (authenticatorSelection !== undefined) json.authenticatorSelection = authenticatorSelection;
     json.hints = hints;
     json.attestation = attestation;
-    json.attestationFormats = attestationFormats;
+    json.attestationFormats = [];
     if (extensions !== undefined) json.extensions = extensions;
     return json;
   }
