@@ -657,23 +657,24 @@
   const nativeGet = webAuthnAvailable ? CredentialsContainer.prototype.get : undefined;
 
   /**
-   * isTwinkeyRequest decides which calls are ours: `publicKey` present and a mediation we serve modally.
+   * twinkeyPublicKey decides which calls are ours: `publicKey` present and a mediation we serve modally. It
+   * returns the `publicKey` member (read once), or undefined for calls that stay with the browser.
    * Everything else (password, federated, identity, otp, digital credentials, `conditional` and `immediate`
    * mediation, invalid mediation values that the native binding must reject) stays with the browser.
    */
-  function isTwinkeyRequest(options) {
-    if (options === null || (typeof options !== 'object' && typeof options !== 'function')) return false;
-    if (options.publicKey === undefined) return false;
+  function twinkeyPublicKey(options) {
+    if (options === null || (typeof options !== 'object' && typeof options !== 'function')) return undefined;
+    const publicKey = options.publicKey;
+    if (publicKey === undefined) return undefined;
     const mediation = options.mediation;
-    return mediation === undefined || mediation === 'optional' || mediation === 'required';
+    return mediation === undefined || mediation === 'optional' || mediation === 'required' ? publicKey : undefined;
   }
 
   // Whether a Twinkey WebAuthn request of this frame is waiting for its answer.
   let ceremonyPending = false;
 
-  async function webAuthnCeremony(kind, thisArg, args, options) {
-    const json = kind === 'create' ? creationOptionsToJSON(options.publicKey) :
-      requestOptionsToJSON(options.publicKey);
+  async function webAuthnCeremony(kind, thisArg, args, options, publicKey) {
+    const json = kind === 'create' ? creationOptionsToJSON(publicKey) : requestOptionsToJSON(publicKey);
     const signal = toAbortSignal(options.signal);
     // W3C §5.1.3 step 16 / §5.1.4: an already aborted signal rejects with its reason.
     if (signal !== null && signalAborted(signal)) throw signalReason(signal);
@@ -705,20 +706,24 @@
   // Method shorthand: named, not constructible, like the native operations.
   const credentialMethods = {
     create(options) {
+      let publicKey;
       try {
-        if (!isTwinkeyRequest(options)) return ReflectApply(nativeCreate, this, arguments);
+        publicKey = twinkeyPublicKey(options);
       } catch (error) {
         return rejectedWith(error);
       }
-      return webAuthnCeremony('create', this, arguments, options);
+      if (publicKey === undefined) return ReflectApply(nativeCreate, this, arguments);
+      return webAuthnCeremony('create', this, arguments, options, publicKey);
     },
     get(options) {
+      let publicKey;
       try {
-        if (!isTwinkeyRequest(options)) return ReflectApply(nativeGet, this, arguments);
+        publicKey = twinkeyPublicKey(options);
       } catch (error) {
         return rejectedWith(error);
       }
-      return webAuthnCeremony('get', this, arguments, options);
+      if (publicKey === undefined) return ReflectApply(nativeGet, this, arguments);
+      return webAuthnCeremony('get', this, arguments, options, publicKey);
     },
   };
 

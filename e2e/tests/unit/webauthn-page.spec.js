@@ -179,13 +179,18 @@ test.describe('navigator.credentials.create', () => {
       const nativeGetLog = [];
       await window.__harness.callNative('get', {publicKey: logged(nativeGetLog, 'pk', request)});
       const ourGetLog = [];
-      await navigator.credentials.get({publicKey: logged(ourGetLog, 'pk', request)});
+      let publicKeyReads = 0;
+      await navigator.credentials.get({get publicKey() {
+        publicKeyReads++;
+        return logged(ourGetLog, 'pk', request);
+      }});
       const sent = window.__harness.received.filter((m) => m.op !== 'abort').map((m) => m.payload.options.extensions);
-      return {nativeLog, ourLog, nativeGetLog, ourGetLog, sent};
+      return {nativeLog, ourLog, nativeGetLog, ourGetLog, sent, publicKeyReads};
     });
     expect(result.ourLog.length).toBeGreaterThan(10);
     expect(result.ourLog).toEqual(result.nativeLog);
     expect(result.ourGetLog).toEqual(result.nativeGetLog);
+    expect(result.publicKeyReads).toBe(1);
     expect(result.sent).toEqual([{credProps: true}, {appid: 'https://rp.twinkey.test'}]);
   });
 
