@@ -631,7 +631,7 @@ test.describe('shape of the overrides', () => {
     expect(result).toBe(91);
   });
 
-  test('parse*OptionsFromJSON: native kept; the polyfill (when missing) agrees with it', async ({page}) => {
+  test('static methods stay native; the parse*FromJSON polyfill (when missing) agrees with native', async ({page}) => {
     await openTestPage(page, {beforeMainWorld: () => {
       window.__nativeParse = {
         creation: PublicKeyCredential.parseCreationOptionsFromJSON,
@@ -672,13 +672,17 @@ test.describe('shape of the overrides', () => {
 
     // Without the deletion, main-world.js leaves Chromium's own functions in place.
     const page2 = await page.context().newPage();
-    await page2.addInitScript(() => {
-      window.__nativeParse = PublicKeyCredential.parseCreationOptionsFromJSON;
-    });
+    const statics = ['parseCreationOptionsFromJSON', 'parseRequestOptionsFromJSON',
+      'isConditionalMediationAvailable', 'isUserVerifyingPlatformAuthenticatorAvailable', 'getClientCapabilities'];
+    await page2.addInitScript((names) => {
+      window.__nativeStatics = names.map((name) => PublicKeyCredential[name]);
+    }, statics);
     await page2.addInitScript({path: MAIN_WORLD});
     await page2.goto('https://rp.twinkey.test/');
-    expect(await page2.evaluate(() => PublicKeyCredential.parseCreationOptionsFromJSON === window.__nativeParse))
-      .toBe(true);
+    const kept = await page2.evaluate((names) => names.map((name, i) =>
+      typeof PublicKeyCredential[name] === 'function' && PublicKeyCredential[name] === window.__nativeStatics[i]),
+    statics);
+    expect(kept).toEqual(statics.map(() => true));
   });
 });
 
