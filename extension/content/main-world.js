@@ -657,10 +657,10 @@
   const nativeGet = webAuthnAvailable ? CredentialsContainer.prototype.get : undefined;
 
   /**
-   * twinkeyPublicKey decides which calls are ours: `publicKey` present and a mediation we serve modally. It
-   * returns the `publicKey` member (read once), or undefined for calls that stay with the browser.
-   * Everything else (password, federated, identity, otp, digital credentials, `conditional` and `immediate`
-   * mediation, invalid mediation values that the native binding must reject) stays with the browser.
+   * twinkeyPublicKey decides which calls are ours: `publicKey` present, with `mediation` absent, "optional" or
+   * "required". It returns the `publicKey` member (read once), or undefined for calls that stay with the
+   * browser: password, federated, identity, otp and digital credentials, `conditional`, `immediate` and
+   * `silent` mediation, and invalid mediation values (which the native binding rejects).
    */
   function twinkeyPublicKey(options) {
     if (options === null || (typeof options !== 'object' && typeof options !== 'function')) return undefined;
