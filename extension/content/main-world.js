@@ -68,6 +68,7 @@
   const clearTimer = clearTimeout;
   const locationObject = location; // its members are [LegacyUnforgeable] own properties: pages cannot patch them
   const ArraySlice = Array.prototype.slice;
+  const ArraySort = Array.prototype.sort;
 
   function getter(proto, name) {
     const descriptor = ObjectGetOwnPropertyDescriptor(proto, name);
@@ -251,11 +252,19 @@
   }
 
   /**
-   * extensionsToJSON converts AuthenticationExtensionsClientInputs to its JSON form generically: every
-   * BufferSource becomes base64url, dictionaries and arrays are walked, functions and undefined are dropped.
-   * (The service worker knows the individual extensions; unknown ones are ignored there, W3C §9.)
+   * The members of AuthenticationExtensionsClientInputs that Chromium 156's binding reads, in its order
+   * (lexicographic, WebIDL §3.2.17). Other extension inputs are dropped, as the browser drops them (W3C §9).
    */
-  function extensionsToJSON(value, depth) {
+  const CLIENT_EXTENSION_INPUTS = ObjectFreeze(['appid', 'appidExclude', 'credBlob', 'credProps',
+    'credentialProtectionPolicy', 'enforceCredentialProtectionPolicy', 'getCredBlob', 'hmacCreateSecret',
+    'largeBlob', 'minPinLength', 'prf', 'uvm']);
+
+  /**
+   * extensionInputToJSON converts one extension input to its JSON form generically: every BufferSource
+   * becomes base64url, dictionaries (members in lexicographic order) and arrays are walked, functions and
+   * undefined are dropped. The service worker validates each extension it implements.
+   */
+  function extensionInputToJSON(value, depth) {
     if (depth > 8) throw typeError("Failed to read the 'extensions' property: nested too deeply.");
     if (value === null || typeof value === 'boolean' || typeof value === 'string') return value;
     if (typeof value === 'number') return NumberIsFinite(value) ? value : null;
@@ -265,15 +274,15 @@
     if (ArrayIsArray(value)) {
       const out = [];
       for (let i = 0; i < value.length; i++) {
-        const item = extensionsToJSON(value[i], depth + 1);
+        const item = extensionInputToJSON(value[i], depth + 1);
         out[out.length] = item === undefined ? null : item;
       }
       return out;
     }
     const out = {};
-    const keys = ObjectKeys(value);
+    const keys = ReflectApply(ArraySort, ObjectKeys(value), []);
     for (let i = 0; i < keys.length; i++) {
-      const item = extensionsToJSON(value[keys[i]], depth + 1);
+      const item = extensionInputToJSON(value[keys[i]], depth + 1);
       if (item !== undefined) out[keys[i]] = item;
     }
     return out;
@@ -282,7 +291,16 @@
   function optionalExtensions(dictionary) {
     const value = dictionary.extensions;
     if (value === undefined) return undefined;
-    return extensionsToJSON(toDictionary(value, 'AuthenticationExtensionsClientInputs'), 0);
+    const inputs = toDictionary(value, 'AuthenticationExtensionsClientInputs');
+    const out = {};
+    for (let i = 0; i < CLIENT_EXTENSION_INPUTS.length; i++) {
+      const name = CLIENT_EXTENSION_INPUTS[i];
+      const input = inputs[name];
+      if (input === undefined) continue;
+      const json = extensionInputToJSON(input, 1);
+      if (json !== undefined) out[name] = json;
+    }
+    return out;
   }
 
   /**
@@ -295,7 +313,7 @@
     const options = toDictionary(value, what);
     const attestationValue = options.attestation;
     const attestation = attestationValue === undefined ? 'none' : toDOMString(attestationValue);
-    const attestationFormats = optionalStringSequence(options, 'attestationFormats', what);
+    // attestationFormats (L3) is not read: Chromium 156's binding does not know it, so it has no effect there.
     const selectionValue = options.authenticatorSelection;
     let authenticatorSelection;
     if (selectionValue !== undefined) {
@@ -326,10 +344,11 @@
       });
     const rpWhat = 'PublicKeyCredentialRpEntity';
     const rpValue = toDictionary(requiredMember(options, 'rp', what), rpWhat);
+    const rpName = toDOMString(requiredMember(rpValue, 'name', rpWhat)); // inherited member first (WebIDL §3.2.17)
     const rpId = rpValue.id;
     const rp = {};
     if (rpId !== undefined) rp.id = toDOMString(rpId);
-    rp.name = toDOMString(requiredMember(rpValue, 'name', rpWhat));
+    rp.name = rpName;
     const timeoutValue = options.timeout;
     const timeout = timeoutValue === undefined ? undefined : toUnsignedLong(timeoutValue);
     const userWhat = 'PublicKeyCredentialUserEntity';
@@ -356,7 +375,7 @@
     if (authenticatorSelection !== undefined) json.authenticatorSelection = authenticatorSelection;
     json.hints = hints;
     json.attestation = attestation;
-    json.attestationFormats = attestationFormats;
+    json.attestationFormats = [];
     if (extensions !== undefined) json.extensions = extensions;
     return json;
   }
@@ -638,23 +657,24 @@
   const nativeGet = webAuthnAvailable ? CredentialsContainer.prototype.get : undefined;
 
   /**
-   * isTwinkeyRequest decides which calls are ours: `publicKey` present and a mediation we serve modally.
-   * Everything else (password, federated, identity, otp, digital credentials, `conditional` and `immediate`
-   * mediation, invalid mediation values that the native binding must reject) stays with the browser.
+   * twinkeyPublicKey decides which calls are ours: `publicKey` present, with `mediation` absent, "optional" or
+   * "required". It returns the `publicKey` member (read once), or undefined for calls that stay with the
+   * browser: password, federated, identity, otp and digital credentials, `conditional`, `immediate` and
+   * `silent` mediation, and invalid mediation values (which the native binding rejects).
    */
-  function isTwinkeyRequest(options) {
-    if (options === null || (typeof options !== 'object' && typeof options !== 'function')) return false;
-    if (options.publicKey === undefined) return false;
+  function twinkeyPublicKey(options) {
+    if (options === null || (typeof options !== 'object' && typeof options !== 'function')) return undefined;
+    const publicKey = options.publicKey;
+    if (publicKey === undefined) return undefined;
     const mediation = options.mediation;
-    return mediation === undefined || mediation === 'optional' || mediation === 'required';
+    return mediation === undefined || mediation === 'optional' || mediation === 'required' ? publicKey : undefined;
   }
 
   // Whether a Twinkey WebAuthn request of this frame is waiting for its answer.
   let ceremonyPending = false;
 
-  async function webAuthnCeremony(kind, thisArg, args, options) {
-    const json = kind === 'create' ? creationOptionsToJSON(options.publicKey) :
-      requestOptionsToJSON(options.publicKey);
+  async function webAuthnCeremony(kind, thisArg, args, options, publicKey) {
+    const json = kind === 'create' ? creationOptionsToJSON(publicKey) : requestOptionsToJSON(publicKey);
     const signal = toAbortSignal(options.signal);
     // W3C §5.1.3 step 16 / §5.1.4: an already aborted signal rejects with its reason.
     if (signal !== null && signalAborted(signal)) throw signalReason(signal);
@@ -686,20 +706,24 @@
   // Method shorthand: named, not constructible, like the native operations.
   const credentialMethods = {
     create(options) {
+      let publicKey;
       try {
-        if (!isTwinkeyRequest(options)) return ReflectApply(nativeCreate, this, arguments);
+        publicKey = twinkeyPublicKey(options);
       } catch (error) {
         return rejectedWith(error);
       }
-      return webAuthnCeremony('create', this, arguments, options);
+      if (publicKey === undefined) return ReflectApply(nativeCreate, this, arguments);
+      return webAuthnCeremony('create', this, arguments, options, publicKey);
     },
     get(options) {
+      let publicKey;
       try {
-        if (!isTwinkeyRequest(options)) return ReflectApply(nativeGet, this, arguments);
+        publicKey = twinkeyPublicKey(options);
       } catch (error) {
         return rejectedWith(error);
       }
-      return webAuthnCeremony('get', this, arguments, options);
+      if (publicKey === undefined) return ReflectApply(nativeGet, this, arguments);
+      return webAuthnCeremony('get', this, arguments, options, publicKey);
     },
   };
 

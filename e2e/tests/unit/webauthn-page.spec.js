@@ -151,6 +151,49 @@ test.describe('navigator.credentials.create', () => {
     expect(timeoutMs).toBe(10000); // clamped to Chromium's lower bound (PROTOCOLS.md §3.6)
   });
 
+  test('reads the caller\'s dictionaries in the same order as Chromium\'s binding', async ({page}) => {
+    await openTestPage(page);
+    const result = await page.evaluate(async () => {
+      const u = window.testUtils;
+      // Proxies that log every member read, nested dictionaries included.
+      const logged = (log, path, target) => new Proxy(target, {
+        get(object, key, receiver) {
+          const value = Reflect.get(object, key, receiver);
+          if (typeof key !== 'string') return value;
+          log.push(`${path}.${key}`);
+          const plain = value !== null && typeof value === 'object' && !ArrayBuffer.isView(value) &&
+            !(value instanceof ArrayBuffer) && !Array.isArray(value);
+          return plain ? logged(log, `${path}.${key}`, value) : value;
+        },
+      });
+      const base = u.creationOptions({authenticatorSelection: {residentKey: 'discouraged',
+        userVerification: 'discouraged'}, extensions: {credProps: true}, timeout: 30000, attestation: 'none'});
+      base.extensions.unknownExtension = {x: 1}; // read by neither
+      const nativeLog = [];
+      const created = await window.__harness.callNative('create', {publicKey: logged(nativeLog, 'pk', base)});
+      const ourLog = [];
+      await navigator.credentials.create({publicKey: logged(ourLog, 'pk', base)});
+      const request = {challenge: new Uint8Array(16), rpId: 'rp.twinkey.test', timeout: 20000,
+        userVerification: 'discouraged', allowCredentials: [{type: 'public-key', id: created.rawId}],
+        extensions: {appid: 'https://rp.twinkey.test'}, hints: ['security-key']};
+      const nativeGetLog = [];
+      await window.__harness.callNative('get', {publicKey: logged(nativeGetLog, 'pk', request)});
+      const ourGetLog = [];
+      let publicKeyReads = 0;
+      await navigator.credentials.get({get publicKey() {
+        publicKeyReads++;
+        return logged(ourGetLog, 'pk', request);
+      }});
+      const sent = window.__harness.received.filter((m) => m.op !== 'abort').map((m) => m.payload.options.extensions);
+      return {nativeLog, ourLog, nativeGetLog, ourGetLog, sent, publicKeyReads};
+    });
+    expect(result.ourLog.length).toBeGreaterThan(10);
+    expect(result.ourLog).toEqual(result.nativeLog);
+    expect(result.ourGetLog).toEqual(result.nativeGetLog);
+    expect(result.publicKeyReads).toBe(1);
+    expect(result.sent).toEqual([{credProps: true}, {appid: 'https://rp.twinkey.test'}]);
+  });
+
   test('rejects malformed options with TypeError before anything reaches the relay', async ({page}) => {
     await openTestPage(page);
     const results = await page.evaluate(async () => {
@@ -588,7 +631,7 @@ test.describe('shape of the overrides', () => {
     expect(result).toBe(91);
   });
 
-  test('parse*OptionsFromJSON: native kept; the polyfill (when missing) agrees with it', async ({page}) => {
+  test('static methods stay native; the parse*FromJSON polyfill (when missing) agrees with native', async ({page}) => {
     await openTestPage(page, {beforeMainWorld: () => {
       window.__nativeParse = {
         creation: PublicKeyCredential.parseCreationOptionsFromJSON,
@@ -629,13 +672,17 @@ test.describe('shape of the overrides', () => {
 
     // Without the deletion, main-world.js leaves Chromium's own functions in place.
     const page2 = await page.context().newPage();
-    await page2.addInitScript(() => {
-      window.__nativeParse = PublicKeyCredential.parseCreationOptionsFromJSON;
-    });
+    const statics = ['parseCreationOptionsFromJSON', 'parseRequestOptionsFromJSON',
+      'isConditionalMediationAvailable', 'isUserVerifyingPlatformAuthenticatorAvailable', 'getClientCapabilities'];
+    await page2.addInitScript((names) => {
+      window.__nativeStatics = names.map((name) => PublicKeyCredential[name]);
+    }, statics);
     await page2.addInitScript({path: MAIN_WORLD});
     await page2.goto('https://rp.twinkey.test/');
-    expect(await page2.evaluate(() => PublicKeyCredential.parseCreationOptionsFromJSON === window.__nativeParse))
-      .toBe(true);
+    const kept = await page2.evaluate((names) => names.map((name, i) =>
+      typeof PublicKeyCredential[name] === 'function' && PublicKeyCredential[name] === window.__nativeStatics[i]),
+    statics);
+    expect(kept).toEqual(statics.map(() => true));
   });
 });
 
