@@ -41,8 +41,8 @@ func describe(err error) string {
 	return "Something went wrong. Try again."
 }
 
-// passphrasePair renders "new passphrase" + "repeat it" fields with a live strength hint. ids: prefix+"passphrase",
-// prefix+"passphrase2", prefix+"strength".
+// passphrasePair renders a new-passphrase field (newID), its live strength hint (strengthID, read with the field
+// through aria-describedby, and a decorative meter strengthID+"-meter") and the repeat field (repeatID).
 func passphrasePair(doc view.Doc, newID, repeatID, strengthID, newLabel string) []view.El {
 	meter := doc.E("meter", view.ID(strengthID+"-meter"), view.A("min", "0"), view.A("max", "5"), view.A("value", "0"),
 		view.A("low", "2"), view.A("high", "3"), view.A("optimum", "5"), view.A("aria-hidden", "true"))
