@@ -25,7 +25,7 @@ test("create, confirm, popup, lock and unlock inside an extension", async ({ uiD
     content_security_policy: { extension_pages: "script-src 'self' 'wasm-unsafe-eval'; object-src 'self'" },
   }));
   const context = await chromium.launchPersistentContext(path.join(dir, "profile"), {
-    executablePath: launchOptions.executablePath || "/usr/bin/chromium",
+    executablePath: launchOptions.executablePath,
     headless: true,
     args: [`--disable-extensions-except=${dir}`, `--load-extension=${dir}`, "--no-sandbox", "--disable-gpu",
       "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
