@@ -261,6 +261,7 @@ func (o *onboarding) wireWordInput(input view.El, position int) {
 			return
 		}
 		ev.PreventDefault()
+		d.Say("restore-error", "")
 		last := position
 		for i, w := range words {
 			if position+i > phrase.Words {
