@@ -41,9 +41,9 @@ func describe(err error) string {
 	return "Something went wrong. Try again."
 }
 
-// passphrasePair renders "new passphrase" + "repeat it" fields with a live strength hint. ids: prefix+"passphrase",
-// prefix+"passphrase2", prefix+"strength".
-func passphrasePair(doc view.Doc, newID, repeatID, strengthID, newLabel string) []dom.Node {
+// passphrasePair renders a new-passphrase field (newID), its live strength hint (strengthID, read with the field
+// through aria-describedby, and a decorative meter strengthID+"-meter") and the repeat field (repeatID).
+func passphrasePair(doc view.Doc, newID, repeatID, strengthID, newLabel string) []view.El {
 	meter := doc.E("meter", view.ID(strengthID+"-meter"), view.A("min", "0"), view.A("max", "5"), view.A("value", "0"),
 		view.A("low", "2"), view.A("high", "3"), view.A("optimum", "5"), view.A("aria-hidden", "true"))
 	hint := doc.E("p", view.ID(strengthID), view.Class("hint strength"), view.A("aria-live", "polite"),
@@ -52,13 +52,13 @@ func passphrasePair(doc view.Doc, newID, repeatID, strengthID, newLabel string) 
 		view.A("required", ""), view.A("minlength", "8"), view.A("aria-describedby", strengthID))
 	repeat := doc.Field(repeatID, "Repeat the passphrase", "password", "", view.A("autocomplete", "new-password"),
 		view.A("required", ""))
-	input := newField.QuerySelector("input")
+	input := view.Find(newField, "input")
 	view.On(input, "input", func(dom.Event) {
 		e := strength.Assess(doc.Value(newID))
 		doc.ByID(strengthID+"-meter").SetAttribute("value", view.Itoa(int(e.Level)))
 		doc.ByID(strengthID).SetTextContent("Strength: " + e.Level.String() + ". " + e.Hint)
 	})
-	return []dom.Node{newField, meter, hint, repeat}
+	return []view.El{newField, meter, hint, repeat}
 }
 
 // checkNewPassphrase validates a new passphrase pair and returns the sentence to show, or "".

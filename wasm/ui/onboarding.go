@@ -93,7 +93,7 @@ func (o *onboarding) showCreate() {
 			d.Button("create", "submit", "Create my key", view.Class("primary")),
 			d.Button("create-back", "button", "Back")))
 	view.OnSubmit(form, o.submitCreate)
-	view.OnClick(form.QuerySelector("#create-back"), o.showStart)
+	view.OnClick(view.Find(form, "#create-back"), o.showStart)
 	d.Show("Create a key", "passphrase", step(d, 1), d.E("h1", "Choose a passphrase"), form)
 }
 
@@ -152,7 +152,7 @@ func (o *onboarding) showConfirm() {
 		}
 		o.asked = asked
 	}
-	fields := make([]dom.Node, 0, len(o.asked))
+	fields := make([]view.El, 0, len(o.asked))
 	for _, n := range o.asked {
 		id := "confirm-word-" + view.Itoa(n)
 		fields = append(fields, d.Field(id, "Word "+view.Itoa(n), "text", "",
@@ -167,7 +167,7 @@ func (o *onboarding) showConfirm() {
 			d.Button("confirm", "submit", "Confirm", view.Class("primary")),
 			d.Button("show-words-again", "button", "Show the words again")))
 	view.OnSubmit(form, o.submitConfirm)
-	view.OnClick(form.QuerySelector("#show-words-again"), o.showWords)
+	view.OnClick(view.Find(form, "#show-words-again"), o.showWords)
 	d.Show("Confirm your recovery phrase", "confirm-word-"+view.Itoa(o.asked[0]),
 		step(d, 3), d.E("h1", "Confirm your recovery phrase"), form, o.datalist())
 }
@@ -237,13 +237,13 @@ func (o *onboarding) showRestore() {
 			d.Button("restore", "submit", "Restore", view.Class("primary")),
 			d.Button("restore-back", "button", "Back")))
 	view.OnSubmit(form, o.submitRestore)
-	view.OnClick(form.QuerySelector("#restore-back"), o.showStart)
+	view.OnClick(view.Find(form, "#restore-back"), o.showStart)
 	d.Show("Restore", "word-1", d.E("h1", "Restore from your recovery phrase"), form, o.datalist())
 }
 
 // wireWordInput marks an unknown word as soon as the field is left, and spreads a pasted phrase over the
 // following fields.
-func (o *onboarding) wireWordInput(input dom.HTMLElement, position int) {
+func (o *onboarding) wireWordInput(input view.El, position int) {
 	d := o.doc
 	id := "word-" + view.Itoa(position)
 	view.On(input, "change", func(dom.Event) {
@@ -261,6 +261,7 @@ func (o *onboarding) wireWordInput(input dom.HTMLElement, position int) {
 			return
 		}
 		ev.PreventDefault()
+		d.Say("restore-error", "")
 		last := position
 		for i, w := range words {
 			if position+i > phrase.Words {
@@ -363,12 +364,12 @@ func (o *onboarding) showReady(role backend.Role) {
 const createSteps = 3
 
 // step renders "Step n of 3" above a create screen's heading.
-func step(d view.Doc, n int) dom.Node {
+func step(d view.Doc, n int) view.El {
 	return d.E("p", view.Class("step"), "Step "+view.Itoa(n)+" of "+view.Itoa(createSteps))
 }
 
 // datalist is the BIP39 English list as <datalist id="bip39-words">, for completion in word fields.
-func (o *onboarding) datalist() dom.Node {
+func (o *onboarding) datalist() view.El {
 	d := o.doc
 	list := d.E("datalist", view.ID("bip39-words"))
 	for _, w := range phrase.List() {

@@ -14,7 +14,6 @@ package main
 import (
 	"github.com/twinkey/twinkey/wasm/ui/internal/activity"
 	"github.com/twinkey/twinkey/wasm/ui/internal/view"
-	"honnef.co/go/js/dom/v2"
 )
 
 func runPopup(p page) {
@@ -29,7 +28,7 @@ func runPopup(p page) {
 		return
 	}
 	state, badge := "Locked", "badge locked"
-	var action dom.Node
+	var action view.El
 	if st.Unlocked {
 		state, badge = "Unlocked", "badge unlocked"
 		lock := d.Button("lock", "button", "Lock now", view.Class("primary"))
@@ -72,7 +71,7 @@ func runPopup(p page) {
 			return
 		}
 		if t := d.ByID("activity"); t != nil {
-			t.ParentNode().ReplaceChild(activityTable(d, nil), t)
+			view.Swap(t, activityTable(d, nil))
 		}
 		d.Say("activity-status", "Activity cleared.")
 		d.Focus("clear-activity")
@@ -89,7 +88,7 @@ func runPopup(p page) {
 
 // activityTable renders events as a list (#activity), newest first, or #activity-empty when there are none.
 // Each item reads, in order: site, operation, time, result; the popup is too narrow for a four-column table.
-func activityTable(d view.Doc, events []activity.Event) dom.Node {
+func activityTable(d view.Doc, events []activity.Event) view.El {
 	if len(events) == 0 {
 		return d.E("p", view.ID("activity"), view.Class("empty"), d.E("span", view.ID("activity-empty"), "No activity yet."))
 	}

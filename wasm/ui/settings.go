@@ -68,7 +68,7 @@ func runSettings(p page) {
 }
 
 // section makes a card <section id=name-section> labelled by its h2.
-func section(d view.Doc, id, title string, children ...any) dom.HTMLElement {
+func section(d view.Doc, id, title string, children ...any) view.El {
 	parts := append([]any{view.ID(id + "-section"), view.Class("card"), view.A("aria-labelledby", id+"-heading"),
 		d.E("h2", view.ID(id+"-heading"), title)}, children...)
 	return d.E("section", parts...)
@@ -76,7 +76,7 @@ func section(d view.Doc, id, title string, children ...any) dom.HTMLElement {
 
 // --- Vault state ----------------------------------------------------------------------------------------
 
-func (s *settingsPage) vaultSection(st backend.Status) dom.Node {
+func (s *settingsPage) vaultSection(st backend.Status) view.El {
 	d := s.doc
 	if !st.Exists {
 		return section(d, "vault", "This browser",
@@ -84,7 +84,7 @@ func (s *settingsPage) vaultSection(st backend.Status) dom.Node {
 			d.E("p", d.E("a", view.ID("setup-link"), view.A("href", "onboarding.html"), view.Class("button primary"), "Set up Twinkey")))
 	}
 	state, badge := "Locked", "badge locked"
-	var action dom.Node = d.E("a", view.ID("settings-unlock-link"), view.A("href", "unlock.html?return=settings"), view.Class("button"), "Unlock")
+	var action view.El = d.E("a", view.ID("settings-unlock-link"), view.A("href", "unlock.html?return=settings"), view.Class("button"), "Unlock")
 	if st.Unlocked {
 		state, badge = "Unlocked", "badge unlocked"
 		lock := d.Button("settings-lock", "button", "Lock now")
@@ -109,7 +109,7 @@ func (s *settingsPage) vaultSection(st backend.Status) dom.Node {
 
 // --- Auto-lock ------------------------------------------------------------------------------------------
 
-func (s *settingsPage) autoLockSection() dom.Node {
+func (s *settingsPage) autoLockSection() view.El {
 	d := s.doc
 	form := d.E("form", view.ID("autolock-form"), view.A("novalidate", ""),
 		d.Field("autolock-minutes", "Lock after this many minutes without use", "number",
@@ -160,22 +160,22 @@ func (s *settingsPage) edit(change func(*prefs.Settings)) error {
 
 // --- Sites ----------------------------------------------------------------------------------------------
 
-func answerOptions(d view.Doc, selected prefs.Answerer) []dom.Node {
+func answerOptions(d view.Doc, selected prefs.Answerer) []view.El {
 	return options(d, string(selected),
 		string(prefs.AnswerTwinkey), "Twinkey (default)",
 		string(prefs.AnswerHardware), "USB key only",
 		string(prefs.AnswerOff), "Not Twinkey")
 }
 
-func policyOptions(d view.Doc, selected prefs.CounterPolicy) []dom.Node {
+func policyOptions(d view.Doc, selected prefs.CounterPolicy) []view.El {
 	return options(d, string(selected),
 		string(prefs.CounterTwin), "Twin (default)",
 		string(prefs.CounterZero), "Always 0")
 }
 
 // options builds <option>s from value, label pairs.
-func options(d view.Doc, selected string, pairs ...string) []dom.Node {
-	out := make([]dom.Node, 0, len(pairs)/2)
+func options(d view.Doc, selected string, pairs ...string) []view.El {
+	out := make([]view.El, 0, len(pairs)/2)
 	for i := 0; i+1 < len(pairs); i += 2 {
 		o := d.E("option", view.A("value", pairs[i]), pairs[i+1])
 		if pairs[i] == selected {
@@ -186,7 +186,7 @@ func options(d view.Doc, selected string, pairs ...string) []dom.Node {
 	return out
 }
 
-func (s *settingsPage) sitesSection() dom.Node {
+func (s *settingsPage) sitesSection() view.El {
 	d := s.doc
 	add := d.E("form", view.ID("site-add-form"), view.Class("site-add"), view.A("novalidate", ""),
 		d.E("h3", "Add a site"),
@@ -212,7 +212,7 @@ func (s *settingsPage) sitesSection() dom.Node {
 }
 
 // sitesTable renders the configured sites as #sites.
-func (s *settingsPage) sitesTable() dom.Node {
+func (s *settingsPage) sitesTable() view.El {
 	d := s.doc
 	names := s.settings.SiteNames()
 	if len(names) == 0 {
@@ -263,7 +263,7 @@ func (s *settingsPage) sitesTable() dom.Node {
 
 func (s *settingsPage) redrawSites() {
 	if old := s.doc.ByID("sites"); old != nil {
-		old.ParentNode().ReplaceChild(s.sitesTable(), old)
+		view.Swap(old, s.sitesTable())
 	}
 }
 
@@ -312,7 +312,7 @@ func (s *settingsPage) addSite() {
 
 // --- Recovery phrase ------------------------------------------------------------------------------------
 
-func (s *settingsPage) phraseSection(st backend.Status) dom.Node {
+func (s *settingsPage) phraseSection(st backend.Status) view.El {
 	d := s.doc
 	if !st.Exists {
 		return nil
@@ -365,7 +365,7 @@ func (s *settingsPage) phraseSection(st backend.Status) dom.Node {
 
 // --- Change passphrase ----------------------------------------------------------------------------------
 
-func (s *settingsPage) passphraseSection(st backend.Status) dom.Node {
+func (s *settingsPage) passphraseSection(st backend.Status) view.El {
 	d := s.doc
 	if !st.Exists {
 		return nil
@@ -412,7 +412,7 @@ func (s *settingsPage) passphraseSection(st backend.Status) dom.Node {
 
 // --- Native host ----------------------------------------------------------------------------------------
 
-func (s *settingsPage) nativeSection() dom.Node {
+func (s *settingsPage) nativeSection() view.El {
 	d := s.doc
 	return section(d, "native", "USB security keys",
 		d.E("p", "Sites marked \u201cUSB key only\u201d are answered by your USB security key through Twinkey's native helper."),
@@ -422,7 +422,7 @@ func (s *settingsPage) nativeSection() dom.Node {
 
 // --- Erase ----------------------------------------------------------------------------------------------
 
-func (s *settingsPage) eraseSection(st backend.Status) dom.Node {
+func (s *settingsPage) eraseSection(st backend.Status) view.El {
 	d := s.doc
 	if !st.Exists {
 		return nil

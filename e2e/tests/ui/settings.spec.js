@@ -138,3 +138,28 @@ test("locked: lock state and the unlock link", async ({ page, openPage, shoot })
   await expect(page.locator("#settings-unlock-link")).toHaveAttribute("href", "unlock.html?return=settings");
   await shoot("settings-locked");
 });
+
+test("site rules with the keyboard alone", async ({ page, openPage, state }) => {
+  await openPage("settings", UNLOCKED);
+  await page.focus("#site-new");
+  await page.keyboard.type("kb.example");
+  await page.keyboard.press("Tab");
+  await expect(page.locator("#site-new-answer")).toBeFocused();
+  await page.keyboard.press("ArrowDown"); // USB key only -> Not Twinkey
+  await page.keyboard.press("Tab");
+  await expect(page.locator("#site-new-policy")).toBeFocused();
+  await page.keyboard.press("ArrowDown"); // Twin -> Always 0
+  await page.keyboard.press("Tab");
+  await expect(page.locator("#site-add")).toBeFocused();
+  await page.keyboard.press("Enter");
+  await expect(page.locator("#sites-status")).toHaveText("Added kb.example.");
+  await expect(page.locator("#site-new")).toBeFocused();
+  expect((await state()).settings.sites["kb.example"]).toEqual({ hardwareOnly: false, off: true, counterPolicy: "zero" });
+
+  // Shift+Tab from the add form reaches the last row's Remove button (rows are sorted: kb.example, old.example).
+  await page.keyboard.press("Shift+Tab");
+  await expect(byId(page, "site-remove-old.example")).toBeFocused();
+  await page.keyboard.press("Enter");
+  await expect(page.locator("#sites-status")).toHaveText("Removed old.example.");
+  expect(Object.keys((await state()).settings.sites)).toEqual(["kb.example"]);
+});

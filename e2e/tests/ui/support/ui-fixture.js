@@ -19,8 +19,8 @@ const mimeTypes = {
   ".wasm": "application/wasm",
 };
 
+// buildUI builds the pages into a new temporary directory and returns it.
 function buildUI() {
-  if (process.env.TWINKEY_UI_DIR) return process.env.TWINKEY_UI_DIR;
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "twinkey-ui-"));
   execFileSync(path.join(repoRoot, "scripts", "build-ui.sh"), [dir], { cwd: repoRoot, stdio: "pipe" });
   return dir;
@@ -38,8 +38,20 @@ function serve(dir) {
 }
 
 const test = base.extend({
+  // Debian's Chromium (Playwright's own browser downloads are not available here); $CHROMIUM overrides it.
+  launchOptions: [{ executablePath: process.env.CHROMIUM || "/usr/bin/chromium", args: ["--no-sandbox", "--disable-gpu"] },
+    { scope: "worker" }],
+
   // uiDir is a directory holding the built pages (scripts/build-ui.sh output).
-  uiDir: [async ({}, use) => { await use(buildUI()); }, { scope: "worker", timeout: 240_000 }],
+  uiDir: [async ({}, use) => {
+    if (process.env.TWINKEY_UI_DIR) {
+      await use(path.resolve(process.env.TWINKEY_UI_DIR));
+      return;
+    }
+    const dir = buildUI();
+    await use(dir);
+    fs.rmSync(dir, { recursive: true, force: true });
+  }, { scope: "worker", timeout: 240_000 }],
 
   uiBase: [async ({ uiDir }, use) => {
     const server = await serve(uiDir);

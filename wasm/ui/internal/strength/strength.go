@@ -58,11 +58,16 @@ type Estimate struct {
 	Hint  string // one sentence saying what would make it better, or that it is fine
 }
 
-// commonPasswords are refused outright (compared after lower-casing and removing trailing digits and symbols).
-var commonPasswords = [...]string{
-	"password", "passphrase", "qwerty", "qwertyuiop", "letmein", "iloveyou", "admin", "welcome", "monkey",
-	"dragon", "football", "baseball", "abc", "abcdef", "twinkey", "security", "secret", "login", "master",
-	"sunshine", "princess", "trustno", "changeme",
+// isCommon reports whether stem (lower-cased, trailing digits and symbols removed) is one of the passwords
+// attackers try first; those are refused outright.
+func isCommon(stem string) bool {
+	switch stem {
+	case "password", "passphrase", "qwerty", "qwertyuiop", "letmein", "iloveyou", "admin", "welcome", "monkey",
+		"dragon", "football", "baseball", "abc", "abcdef", "twinkey", "security", "secret", "login", "master",
+		"sunshine", "princess", "trustno", "changeme":
+		return true
+	}
+	return false
 }
 
 // Assess estimates the strength of passphrase.
@@ -74,10 +79,8 @@ func Assess(passphrase string) Estimate {
 	stem := strings.TrimRightFunc(strings.ToLower(passphrase), func(r rune) bool {
 		return unicode.IsDigit(r) || unicode.IsPunct(r) || unicode.IsSymbol(r)
 	})
-	for _, c := range commonPasswords {
-		if stem == c || strings.Trim(stem, "0123456789") == "" {
-			return Estimate{Level: VeryWeak, Hint: "This is one of the first passphrases an attacker tries."}
-		}
+	if isCommon(stem) || strings.Trim(stem, "0123456789") == "" {
+		return Estimate{Level: VeryWeak, Hint: "This is one of the first passphrases an attacker tries."}
 	}
 
 	var lower, upper, digit, symbol, other bool

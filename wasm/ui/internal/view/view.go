@@ -15,16 +15,29 @@ import (
 	"honnef.co/go/js/dom/v2"
 )
 
+// El is an HTML element: always the concrete *dom.BasicHTMLElement, never the dom.Element interface. dom/v2
+// wraps elements it returns (CreateElement, QuerySelector, ParentNode…) in one of about a hundred element types
+// behind an interface, and every method then called through that interface is linked into the wasm for all of
+// those types; building the concrete type directly keeps ui.wasm several hundred kilobytes smaller.
+type El = *dom.BasicHTMLElement
+
+// wrap makes an El of a JavaScript element, or nil for null/undefined.
+func wrap(v js.Value) El {
+	if v.IsNull() || v.IsUndefined() {
+		return nil
+	}
+	return &dom.BasicHTMLElement{BasicElement: &dom.BasicElement{BasicNode: &dom.BasicNode{Value: v}}}
+}
+
 // Doc is the page's document.
 type Doc struct {
 	win dom.Window
-	doc dom.Document
+	doc js.Value
 }
 
 // Current returns the document of the running page.
 func Current() Doc {
-	w := dom.GetWindow()
-	return Doc{win: w, doc: w.Document()}
+	return Doc{win: dom.GetWindow(), doc: js.Global().Get("document")}
 }
 
 // Window returns the page's window.
@@ -42,24 +55,25 @@ func ID(id string) Attr { return Attr{"id", id} }
 // Class makes a class attribute.
 func Class(c string) Attr { return Attr{"class", c} }
 
-// E creates an element. Each part is an Attr, a string (appended as text), a dom.Node (appended), a []dom.Node
-// (each appended) or nil (ignored).
-func (d Doc) E(tag string, parts ...any) dom.HTMLElement {
-	el := d.doc.CreateElement(tag).(dom.HTMLElement)
+// E creates an element. Each part is an Attr, a string (appended as text), an El (appended), a []El (each
+// appended) or nil (ignored).
+func (d Doc) E(tag string, parts ...any) El {
+	el := wrap(d.doc.Call("createElement", tag))
 	for _, p := range parts {
 		switch v := p.(type) {
-		case nil:
 		case Attr:
 			el.SetAttribute(v.Name, v.Value)
 		case string:
-			el.AppendChild(d.doc.CreateTextNode(v))
-		case dom.Node:
+			el.Call("append", v) // a string argument becomes a text node
+		case El:
 			if v != nil {
-				el.AppendChild(v)
+				el.Call("append", v.Value)
 			}
-		case []dom.Node:
-			for _, n := range v {
-				el.AppendChild(n)
+		case []El:
+			for _, c := range v {
+				if c != nil {
+					el.Call("append", c.Value)
+				}
 			}
 		}
 	}
@@ -67,37 +81,35 @@ func (d Doc) E(tag string, parts ...any) dom.HTMLElement {
 }
 
 // ByID finds an element, or nil.
-func (d Doc) ByID(id string) dom.HTMLElement {
-	el := d.doc.GetElementByID(id)
-	if el == nil {
-		return nil
-	}
-	h, _ := el.(dom.HTMLElement)
-	return h
-}
+func (d Doc) ByID(id string) El { return wrap(d.doc.Call("getElementById", id)) }
+
+// Find returns the first element under el matching a CSS selector, or nil.
+func Find(el El, selector string) El { return wrap(el.Call("querySelector", selector)) }
 
 // Root is <main id="app">, the container every page renders into.
-func (d Doc) Root() dom.HTMLElement { return d.ByID("app") }
+func (d Doc) Root() El { return d.ByID("app") }
 
-// Replace empties parent and appends children.
-func Replace(parent dom.Element, children ...dom.Node) {
-	for parent.FirstChild() != nil {
-		parent.RemoveChild(parent.FirstChild())
-	}
+// Replace empties parent and appends children (nil ones are skipped).
+func Replace(parent El, children ...El) {
+	args := make([]any, 0, len(children))
 	for _, c := range children {
 		if c != nil {
-			parent.AppendChild(c)
+			args = append(args, c.Value)
 		}
 	}
+	parent.Call("replaceChildren", args...)
 }
 
+// Swap puts replacement where old is.
+func Swap(old, replacement El) { old.Call("replaceWith", replacement.Value) }
+
 // SetTitle sets the document title.
-func (d Doc) SetTitle(title string) { d.doc.Underlying().Set("title", title) }
+func (d Doc) SetTitle(title string) { d.doc.Set("title", title) }
 
 // Show renders a screen: it replaces the root's content, sets the title and moves focus to the screen's first
 // heading (made focusable with tabindex=-1), so keyboard and screen-reader users land at the start of the new
-// step, then to autofocusID when given.
-func (d Doc) Show(title string, autofocusID string, children ...dom.Node) {
+// step, or to autofocusID when given.
+func (d Doc) Show(title string, autofocusID string, children ...El) {
 	root := d.Root()
 	Replace(root, children...)
 	root.RemoveAttribute("aria-busy")
@@ -108,20 +120,20 @@ func (d Doc) Show(title string, autofocusID string, children ...dom.Node) {
 			return
 		}
 	}
-	if h := root.QuerySelector("h1, h2"); h != nil {
+	if h := Find(root, "h1, h2"); h != nil {
 		h.SetAttribute("tabindex", "-1")
-		h.(dom.HTMLElement).Focus()
+		h.Focus()
 	}
 }
 
 // Field is a labelled input: <div class="field"><label for=id>…</label><input id=id …><p id=id-hint>…</p></div>.
 // The hint (if any) is linked with aria-describedby, so it is read with the field.
-func (d Doc) Field(id, label, inputType, hint string, attrs ...Attr) dom.HTMLElement {
+func (d Doc) Field(id, label, inputType, hint string, attrs ...Attr) El {
 	input := d.E("input", ID(id), A("name", id), A("type", inputType))
 	for _, a := range attrs {
 		input.SetAttribute(a.Name, a.Value)
 	}
-	var hintEl dom.Node
+	var hintEl El
 	if hint != "" {
 		input.SetAttribute("aria-describedby", id+"-hint")
 		hintEl = d.E("p", ID(id+"-hint"), Class("hint"), hint)
@@ -130,7 +142,7 @@ func (d Doc) Field(id, label, inputType, hint string, attrs ...Attr) dom.HTMLEle
 }
 
 // Message is an empty live region for results: role=status (polite) or, for errors, role=alert (assertive).
-func (d Doc) Message(id string, isError bool) dom.HTMLElement {
+func (d Doc) Message(id string, isError bool) El {
 	if isError {
 		return d.E("p", ID(id), Class("message error"), A("role", "alert"), A("hidden", ""))
 	}
@@ -159,20 +171,20 @@ func (d Doc) Value(id string) string {
 	if el == nil {
 		return ""
 	}
-	return el.Underlying().Get("value").String()
+	return el.Get("value").String()
 }
 
 // SetValue writes an input's value.
 func (d Doc) SetValue(id, v string) {
 	if el := d.ByID(id); el != nil {
-		el.Underlying().Set("value", v)
+		el.Set("value", v)
 	}
 }
 
 // Checked reads a checkbox or radio button.
 func (d Doc) Checked(id string) bool {
 	el := d.ByID(id)
-	return el != nil && el.Underlying().Get("checked").Truthy()
+	return el != nil && el.Get("checked").Truthy()
 }
 
 // Focus focuses an element and, for text inputs, selects their content so typing replaces it.
@@ -182,8 +194,8 @@ func (d Doc) Focus(id string) {
 		return
 	}
 	el.Focus()
-	if sel := el.Underlying().Get("select"); sel.Type() == js.TypeFunction && el.TagName() == "INPUT" {
-		el.Underlying().Call("select")
+	if el.Get("tagName").String() == "INPUT" {
+		el.Call("select")
 	}
 }
 
@@ -206,8 +218,8 @@ func (d Doc) Busy(buttonID string, busy bool) {
 	if el == nil {
 		return
 	}
-	el.Underlying().Set("disabled", busy)
-	if form := el.Closest("form"); form != nil {
+	el.Set("disabled", busy)
+	if form := wrap(el.Call("closest", "form")); form != nil {
 		if busy {
 			form.SetAttribute("aria-busy", "true")
 		} else {
@@ -218,7 +230,7 @@ func (d Doc) Busy(buttonID string, busy bool) {
 
 // OnSubmit runs fn when the form is submitted (Enter in a field or its submit button). The browser's own
 // submission is prevented; fn runs in its own goroutine, so it may wait for the service worker.
-func OnSubmit(form dom.Element, fn func()) {
+func OnSubmit(form El, fn func()) {
 	form.AddEventListener("submit", false, func(ev dom.Event) {
 		ev.PreventDefault()
 		go fn()
@@ -226,7 +238,7 @@ func OnSubmit(form dom.Element, fn func()) {
 }
 
 // OnClick runs fn in its own goroutine when the element is activated (click, Enter or Space on a button).
-func OnClick(el dom.Element, fn func()) {
+func OnClick(el El, fn func()) {
 	el.AddEventListener("click", false, func(ev dom.Event) {
 		ev.PreventDefault()
 		go fn()
@@ -234,12 +246,12 @@ func OnClick(el dom.Element, fn func()) {
 }
 
 // On runs fn synchronously for an event; fn must not block.
-func On(el dom.Element, typ string, fn func(dom.Event)) {
+func On(el El, typ string, fn func(dom.Event)) {
 	el.AddEventListener(typ, false, fn)
 }
 
 // Button makes a button; kind "submit" submits its form, "button" does not.
-func (d Doc) Button(id, kind, label string, attrs ...Attr) dom.HTMLElement {
+func (d Doc) Button(id, kind, label string, attrs ...Attr) El {
 	b := d.E("button", ID(id), A("type", kind), label)
 	for _, a := range attrs {
 		b.SetAttribute(a.Name, a.Value)
