@@ -54,7 +54,8 @@ func TestEffectiveRPID(t *testing.T) {
 		{"https IPv4 explicit", "https://192.0.2.1", "192.0.2.1", ""},
 		{"http loopback IPv4", "http://127.0.0.1:8080", "", ""},
 		{"https IPv6", "https://[2001:db8::1]", "", ""},
-		{"underscore host is not a valid domain", "https://my_host.example.com", "", ""},
+		{"underscore host (as Chromium)", "https://my_host.example.com", "", "my_host.example.com"},
+		{"underscore rp id (as Chromium)", "https://a.my_site.example.com", "my_site.example.com", "my_site.example.com"},
 
 		// Malformed rp.id values.
 		{"rp id with scheme", "https://example.com", "https://example.com", ""},
