@@ -81,7 +81,7 @@ func TestUnexpectedSeq(t *testing.T) {
 	runKey(t, func() {
 		key.recv()
 		packets, _ := EncodeMessage(testCID, CmdCBOR, make([]byte, 100)) // init + seq 0
-		packets[1][4] = 1                                                 // skip seq 0
+		packets[1][4] = 1                                                // skip seq 0
 		key.sendRaw(packets[0])
 		key.sendRaw(packets[1])
 		// The host must re-synchronise with INIT before its next request.

@@ -118,7 +118,9 @@ func (e ErrorCode) String() string {
 	return fmt.Sprintf("ErrorCode(0x%02x)", byte(e))
 }
 
-func (e ErrorCode) Error() string { return fmt.Sprintf("ctaphid: device error %s (0x%02x)", e.String(), byte(e)) }
+func (e ErrorCode) Error() string {
+	return fmt.Sprintf("ctaphid: device error %s (0x%02x)", e.String(), byte(e))
+}
 
 // KeepaliveStatus is the one-byte payload of a CTAPHID_KEEPALIVE packet (§5.4).
 type KeepaliveStatus byte
