@@ -77,7 +77,9 @@ func (s StatusWord) String() string {
 	return fmt.Sprintf("StatusWord(0x%04x)", uint16(s))
 }
 
-func (s StatusWord) Error() string { return fmt.Sprintf("ctap1: status %s (0x%04x)", s.String(), uint16(s)) }
+func (s StatusWord) Error() string {
+	return fmt.Sprintf("ctap1: status %s (0x%04x)", s.String(), uint16(s))
+}
 
 // Decisions and parse failures.
 var (
