@@ -329,7 +329,9 @@ func (a *Authenticator) getAssertionCTAP2(ctx context.Context, p *GetAssertionPa
 	rpID := p.RPID
 	var allow []ctap2.CredentialDescriptor
 	appIDUsed := false
-	if len(p.AllowList) > 0 {
+	if len(p.AllowList) == 1 && p.AppID == "" && len(a.descriptors(p.AllowList)) == 1 {
+		allow = a.descriptors(p.AllowList) // one candidate: the real request itself tells whether the key has it
+	} else if len(p.AllowList) > 0 {
 		// Find the credential first (silent probes), under the RP ID and then, for the appid extension, under the
 		// AppID; the real request then names exactly that credential.
 		found, err := a.probeCTAP2(ctx, p.RPID, p.AllowList)

@@ -129,7 +129,10 @@ func New(cfg Config) (*Key, error) {
 		}
 		k.client.SetPINHash(pinHash) // also persists the freshly generated device secret and CA
 	}
-	client := &persistingClient{DefaultFIDOClient: k.client}
+	var client fido_client.FIDOClient = k.client
+	if cfg.StateDir != "" {
+		client = &persistingClient{DefaultFIDOClient: k.client}
+	}
 	k.ctap = ctap.NewCTAPServer(client)
 	k.u2f = u2f.NewU2FServer(client)
 	k.hid = ctap_hid.NewCTAPHIDServer(k.ctap, k.u2f)
