@@ -1,0 +1,424 @@
+// Package host is the Twinkey native messaging host: the message handlers (hello, devices, webauthn.create,
+// webauthn.get, u2f.register, u2f.sign) over nativehost/messaging, the choice of security key, the simulated key
+// for tests, and the single mapping from ceremony outcomes to wire error codes. Message formats:
+// nativehost/PROTOCOL.md.
+package host
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"runtime"
+	"strings"
+	"time"
+
+	"github.com/twinkey/twinkey/nativehost/ctaphid"
+	"github.com/twinkey/twinkey/nativehost/fido"
+	"github.com/twinkey/twinkey/nativehost/hid"
+	"github.com/twinkey/twinkey/nativehost/messaging"
+	"github.com/twinkey/twinkey/nativehost/simkey"
+)
+
+// Name is the native messaging host name (manifest "name", connectNative argument).
+const Name = "com.twinkey.host"
+
+// ProtocolVersion is the version of the message formats in nativehost/PROTOCOL.md.
+const ProtocolVersion = 1
+
+// Ceremony time limits: the extension's timeoutMs, else DefaultTimeout, never more than MaxTimeout.
+const (
+	DefaultTimeout = 2 * time.Minute
+	MaxTimeout     = 10 * time.Minute
+)
+
+// Decisions of the host itself.
+var (
+	ErrNoDevice  = errors.New("host: no security key found")
+	errBadParams = errors.New("host: bad params")
+)
+
+// DeviceEntry is one key a DeviceSource offers.
+type DeviceEntry struct {
+	hid.DeviceInfo
+}
+
+// DeviceSource lists and opens keys: the real USB ones or the simulated one.
+type DeviceSource interface {
+	List() ([]DeviceEntry, error)
+	Open(path string) (ctaphid.Device, error)
+}
+
+// HIDSource offers the USB FIDO keys.
+type HIDSource struct{}
+
+// List enumerates FIDO HID devices; a machine without USB has none.
+func (HIDSource) List() ([]DeviceEntry, error) {
+	devs, err := hid.Enumerate()
+	if errors.Is(err, hid.ErrNoUSB) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	out := make([]DeviceEntry, len(devs))
+	for i, d := range devs {
+		out[i] = DeviceEntry{d}
+	}
+	return out, nil
+}
+
+// Open opens a USB key.
+func (HIDSource) Open(path string) (ctaphid.Device, error) { return hid.Open(path) }
+
+// SimulatedPath is the device path of the simulated key.
+const SimulatedPath = "simulated:virtual-fido"
+
+// SimulatedSource offers one simulated key (tests only; see nativehost/simkey).
+type SimulatedSource struct{ Key *simkey.Key }
+
+// List returns the simulated key while it is plugged in.
+func (s SimulatedSource) List() ([]DeviceEntry, error) {
+	if !s.Key.Plugged() {
+		return nil, nil
+	}
+	return []DeviceEntry{{hid.DeviceInfo{Path: SimulatedPath, Manufacturer: "bulwarkid", Product: "virtual-fido (simulated)"}}}, nil
+}
+
+// Open opens the simulated key.
+func (s SimulatedSource) Open(path string) (ctaphid.Device, error) {
+	if path != SimulatedPath {
+		return nil, fmt.Errorf("%w: %s", hid.ErrNotFound, path)
+	}
+	return s.Key.Open()
+}
+
+// Config configures a Host.
+type Config struct {
+	Version   string
+	Devices   DeviceSource
+	Simulated bool
+	// PollInterval is how often the host looks for a key while none is plugged in (250 ms if 0), and the U2F
+	// touch polling interval.
+	PollInterval time.Duration
+	// CTAPHID tunes the transport; the simulated key, whose state saves run scrypt, needs a longer
+	// ResponseTimeout than real keys on a loaded machine.
+	CTAPHID ctaphid.Options
+	Log     io.Writer
+}
+
+// Host serves native messaging requests. Ceremonies run one at a time (one USB key, one user).
+type Host struct {
+	cfg      Config
+	ceremony chan struct{} // a one-slot semaphore
+}
+
+// New returns a Host.
+func New(cfg Config) *Host {
+	if cfg.PollInterval <= 0 {
+		cfg.PollInterval = 250 * time.Millisecond
+	}
+	if cfg.Log == nil {
+		cfg.Log = io.Discard
+	}
+	return &Host{cfg: cfg, ceremony: make(chan struct{}, 1)}
+}
+
+// Serve runs the port protocol on in/out until in ends.
+func (h *Host) Serve(ctx context.Context, in io.Reader, out io.Writer) error {
+	return messaging.NewPort(in, out, h.Handlers(), messaging.Options{MapError: MapError, Log: h.cfg.Log}).Serve(ctx)
+}
+
+// Handlers returns the message handlers by type.
+func (h *Host) Handlers() map[string]messaging.HandlerFunc {
+	return map[string]messaging.HandlerFunc{
+		"hello":           h.hello,
+		"devices":         h.devices,
+		"webauthn.create": h.webauthnCreate,
+		"webauthn.get":    h.webauthnGet,
+		"u2f.register":    h.u2fRegister,
+		"u2f.sign":        h.u2fSign,
+	}
+}
+
+// withClientDataHash is implemented by the params that carry a clientDataHash.
+type withClientDataHash interface{ clientDataHash() []byte }
+
+func (p *CreateParams) clientDataHash() []byte      { return p.ClientDataHash }
+func (p *GetParams) clientDataHash() []byte         { return p.ClientDataHash }
+func (p *U2FRegisterParams) clientDataHash() []byte { return p.ClientDataHash }
+func (p *U2FSignParams) clientDataHash() []byte     { return p.ClientDataHash }
+
+// decode parses params strictly (unknown fields are errors) and checks the clientDataHash length.
+func decode(params json.RawMessage, v any) error {
+	if len(params) == 0 {
+		return fmt.Errorf("%w: params missing", errBadParams)
+	}
+	dec := json.NewDecoder(strings.NewReader(string(params)))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		return fmt.Errorf("%w: %w", errBadParams, err)
+	}
+	if c, ok := v.(withClientDataHash); ok && len(c.clientDataHash()) != 32 {
+		return fmt.Errorf("%w: clientDataHash must be 32 bytes", errBadParams)
+	}
+	return nil
+}
+
+func (h *Host) hello(context.Context, json.RawMessage, *messaging.Call) (any, error) {
+	return HelloResult{Name: Name, Version: h.cfg.Version, Protocol: ProtocolVersion, OS: runtime.GOOS, Simulated: h.cfg.Simulated}, nil
+}
+
+// devices lists the keys and asks each (no touch needed) what it supports.
+func (h *Host) devices(ctx context.Context, _ json.RawMessage, _ *messaging.Call) (any, error) {
+	entries, err := h.cfg.Devices.List()
+	if err != nil {
+		return nil, err
+	}
+	res := DevicesResult{Devices: []DeviceJSON{}}
+	for _, e := range entries {
+		d := DeviceJSON{Path: e.Path, VendorID: e.VendorID, ProductID: e.ProductID, Manufacturer: e.Manufacturer, Product: e.Product}
+		if err := h.withKey(ctx, e.Path, func(a *fido.Authenticator) error {
+			desc := a.Describe()
+			d.CTAP2, d.U2F, d.PIN, d.Versions = desc.CTAP2, desc.U2F, string(desc.PIN), desc.Versions
+			return nil
+		}); err != nil {
+			d.Error = MapError(err).Message
+		}
+		res.Devices = append(res.Devices, d)
+	}
+	return res, nil
+}
+
+// withKey opens the key at path for the duration of fn, holding the ceremony slot.
+func (h *Host) withKey(ctx context.Context, path string, fn func(*fido.Authenticator) error) error {
+	select {
+	case h.ceremony <- struct{}{}:
+		defer func() { <-h.ceremony }()
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	dev, err := h.cfg.Devices.Open(path)
+	if err != nil {
+		return err
+	}
+	conn, err := ctaphid.Open(ctx, dev, h.cfg.CTAPHID)
+	if err != nil {
+		dev.Close()
+		return err
+	}
+	defer conn.Close()
+	a, err := fido.New(ctx, conn, fido.Options{PollInterval: h.cfg.PollInterval})
+	if err != nil {
+		return err
+	}
+	return fn(a)
+}
+
+// ceremony runs fn on the requested key (or the first one), waiting for a key to be plugged in if none is, within
+// the request's time limit.
+func (h *Host) runCeremony(ctx context.Context, call *messaging.Call, timeoutMs int, path string, fn func(context.Context, *fido.Authenticator, fido.Prompter) error) error {
+	timeout := DefaultTimeout
+	if timeoutMs > 0 {
+		timeout = min(time.Duration(timeoutMs)*time.Millisecond, MaxTimeout)
+	}
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	ui := &prompter{call: call}
+	for announced := false; ; {
+		entries, err := h.cfg.Devices.List()
+		if err != nil {
+			return err
+		}
+		target := ""
+		for _, e := range entries {
+			if path == "" || e.Path == path {
+				target = e.Path
+				break
+			}
+		}
+		if target != "" {
+			return h.withKey(ctx, target, func(a *fido.Authenticator) error { return fn(ctx, a, ui) })
+		}
+		if !announced {
+			announced = true
+			call.Progress(messaging.Progress{Event: "insert-key"})
+		}
+		select {
+		case <-time.After(h.cfg.PollInterval):
+		case <-ctx.Done():
+			return fmt.Errorf("%w: %w", ErrNoDevice, ctx.Err())
+		}
+	}
+}
+
+// prompter forwards fido progress to the extension and asks it for the PIN.
+type prompter struct{ call *messaging.Call }
+
+func (p *prompter) Progress(e fido.Event) {
+	switch e.Kind {
+	case fido.EventPINNeeded, fido.EventPINWrong:
+		return // carried by the PIN question itself
+	}
+	p.call.Progress(messaging.Progress{Event: string(e.Kind)})
+}
+
+func (p *prompter) PIN(ctx context.Context, retries int, wrong bool) (string, error) {
+	ev := fido.EventPINNeeded
+	if wrong {
+		ev = fido.EventPINWrong
+	}
+	answer, err := p.call.Ask(ctx, messaging.Progress{Event: string(ev), Retries: &retries})
+	if err != nil {
+		return "", err
+	}
+	var a PINAnswer
+	if err := json.Unmarshal(answer, &a); err != nil || a.PIN == "" {
+		return "", fmt.Errorf("%w: pin message without a PIN", errBadParams)
+	}
+	return a.PIN, nil
+}
+
+func uv(s string) (fido.UserVerification, error) {
+	switch s {
+	case "", "preferred":
+		return fido.UVPreferred, nil
+	case "required":
+		return fido.UVRequired, nil
+	case "discouraged":
+		return fido.UVDiscouraged, nil
+	}
+	return "", fmt.Errorf("%w: userVerification %q", errBadParams, s)
+}
+
+func (h *Host) webauthnCreate(ctx context.Context, raw json.RawMessage, call *messaging.Call) (any, error) {
+	var p CreateParams
+	if err := decode(raw, &p); err != nil {
+		return nil, err
+	}
+	uvReq, err := uv(p.UserVerification)
+	if err != nil {
+		return nil, err
+	}
+	if p.RPID == "" || len(p.User.ID) == 0 || len(p.User.ID) > 64 || len(p.Algorithms) == 0 {
+		return nil, fmt.Errorf("%w: rpId, user.id (1..64 bytes) and algorithms are required", errBadParams)
+	}
+	params := &fido.MakeCredentialParams{RPID: p.RPID, RPName: p.RPName, ClientDataHash: p.ClientDataHash,
+		User:       userEntity(p.User),
+		Algorithms: p.Algorithms, ResidentKey: p.ResidentKey == "required", UV: uvReq, AppIDExclude: p.AppIDExclude}
+	for _, id := range p.ExcludeCredentials {
+		params.ExcludeList = append(params.ExcludeList, id)
+	}
+	var res CreateResult
+	err = h.runCeremony(ctx, call, p.TimeoutMs, p.Device, func(ctx context.Context, a *fido.Authenticator, ui fido.Prompter) error {
+		reg, err := a.MakeCredential(ctx, params, ui)
+		if err != nil {
+			return err
+		}
+		res = CreateResult{CredentialID: reg.CredentialID, AttestationObject: reg.AttestationObject,
+			AuthenticatorData: reg.AuthenticatorData, Transports: reg.Transports, Protocol: reg.Protocol}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return res, nil
+}
+
+func (h *Host) webauthnGet(ctx context.Context, raw json.RawMessage, call *messaging.Call) (any, error) {
+	var p GetParams
+	if err := decode(raw, &p); err != nil {
+		return nil, err
+	}
+	uvReq, err := uv(p.UserVerification)
+	if err != nil {
+		return nil, err
+	}
+	if p.RPID == "" {
+		return nil, fmt.Errorf("%w: rpId is required", errBadParams)
+	}
+	params := &fido.GetAssertionParams{RPID: p.RPID, ClientDataHash: p.ClientDataHash, UV: uvReq, AppID: p.AppID}
+	for _, id := range p.AllowCredentials {
+		params.AllowList = append(params.AllowList, id)
+	}
+	var res GetResult
+	err = h.runCeremony(ctx, call, p.TimeoutMs, p.Device, func(ctx context.Context, a *fido.Authenticator, ui fido.Prompter) error {
+		as, err := a.GetAssertion(ctx, params, ui)
+		if err != nil {
+			return err
+		}
+		res = GetResult{CredentialID: as.CredentialID, AuthenticatorData: as.AuthenticatorData, Signature: as.Signature,
+			UserHandle: as.UserHandle, AppID: as.AppIDUsed, Protocol: as.Protocol}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return res, nil
+}
+
+func u2fKeys(in []U2FKeyJSON) ([]fido.U2FKey, error) {
+	out := make([]fido.U2FKey, 0, len(in))
+	for _, k := range in {
+		if k.AppID == "" || len(k.KeyHandle) == 0 {
+			return nil, fmt.Errorf("%w: each key needs appId and keyHandle", errBadParams)
+		}
+		out = append(out, fido.U2FKey{AppID: k.AppID, KeyHandle: k.KeyHandle})
+	}
+	return out, nil
+}
+
+func (h *Host) u2fRegister(ctx context.Context, raw json.RawMessage, call *messaging.Call) (any, error) {
+	var p U2FRegisterParams
+	if err := decode(raw, &p); err != nil {
+		return nil, err
+	}
+	if p.AppID == "" {
+		return nil, fmt.Errorf("%w: appId is required", errBadParams)
+	}
+	exclude, err := u2fKeys(p.RegisteredKeys)
+	if err != nil {
+		return nil, err
+	}
+	var res U2FRegisterResult
+	err = h.runCeremony(ctx, call, p.TimeoutMs, p.Device, func(ctx context.Context, a *fido.Authenticator, ui fido.Prompter) error {
+		reg, err := a.U2FRegister(ctx, &fido.U2FRegisterParams{AppID: p.AppID, ClientDataHash: p.ClientDataHash, Exclude: exclude}, ui)
+		if err != nil {
+			return err
+		}
+		res = U2FRegisterResult{Version: "U2F_V2", RegistrationData: reg.RegistrationData}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return res, nil
+}
+
+func (h *Host) u2fSign(ctx context.Context, raw json.RawMessage, call *messaging.Call) (any, error) {
+	var p U2FSignParams
+	if err := decode(raw, &p); err != nil {
+		return nil, err
+	}
+	keys, err := u2fKeys(p.Keys)
+	if err != nil {
+		return nil, err
+	}
+	if len(keys) == 0 {
+		return nil, fmt.Errorf("%w: keys must not be empty", errBadParams)
+	}
+	var res U2FSignResult
+	err = h.runCeremony(ctx, call, p.TimeoutMs, p.Device, func(ctx context.Context, a *fido.Authenticator, ui fido.Prompter) error {
+		sig, err := a.U2FSign(ctx, &fido.U2FSignParams{ClientDataHash: p.ClientDataHash, Keys: keys}, ui)
+		if err != nil {
+			return err
+		}
+		res = U2FSignResult{AppID: sig.Key.AppID, KeyHandle: sig.Key.KeyHandle, SignatureData: sig.SignatureData}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return res, nil
+}

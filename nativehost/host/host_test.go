@@ -1,0 +1,261 @@
+package host_test
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/json"
+	"io"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/go-webauthn/webauthn/protocol"
+	"github.com/go-webauthn/webauthn/webauthn"
+	"github.com/tstranex/u2f"
+
+	"github.com/twinkey/twinkey/nativehost/ctaphid"
+	"github.com/twinkey/twinkey/nativehost/host"
+	"github.com/twinkey/twinkey/nativehost/messaging"
+)
+
+// client is the browser end of a native messaging port connected to a Host over pipes.
+type client struct {
+	t    *testing.T
+	inW  *io.PipeWriter
+	outR *io.PipeReader
+	next int
+}
+
+type reply struct {
+	ID       string              `json:"id"`
+	Type     string              `json:"type"`
+	Result   json.RawMessage     `json:"result"`
+	Error    *messaging.Error    `json:"error"`
+	Progress *messaging.Progress `json:"progress"`
+}
+
+func connect(t *testing.T, env map[string]string) *client {
+	t.Helper()
+	key, err := host.SimulatedKeyFromEnv(func(k string) string { return env[k] })
+	if err != nil || key == nil {
+		t.Fatalf("simulated key: %v", err)
+	}
+	t.Cleanup(func() { key.Close() })
+	h := host.New(host.Config{Version: "test", Devices: host.SimulatedSource{Key: key}, Simulated: true,
+		PollInterval: 20 * time.Millisecond, CTAPHID: ctaphid.Options{ResponseTimeout: 60 * time.Second}})
+	inR, inW := io.Pipe()
+	outR, outW := io.Pipe()
+	done := make(chan struct{})
+	go func() { h.Serve(context.Background(), inR, outW); outW.Close(); close(done) }()
+	t.Cleanup(func() { inW.Close(); go io.Copy(io.Discard, outR); <-done })
+	return &client{t: t, inW: inW, outR: outR}
+}
+
+func (c *client) send(typ string, params any) string {
+	c.t.Helper()
+	c.next++
+	id := "r" + string(rune('0'+c.next))
+	b, _ := json.Marshal(params)
+	msg, _ := json.Marshal(messaging.Request{ID: id, Type: typ, Params: b})
+	if err := messaging.WriteFrame(c.inW, msg); err != nil {
+		c.t.Fatal(err)
+	}
+	return id
+}
+
+func (c *client) read() reply {
+	c.t.Helper()
+	b, err := messaging.ReadFrame(c.outR, messaging.MaxOutgoing)
+	if err != nil {
+		c.t.Fatalf("read: %v", err)
+	}
+	var r reply
+	if err := json.Unmarshal(b, &r); err != nil {
+		c.t.Fatalf("reply %q: %v", b, err)
+	}
+	return r
+}
+
+// call sends a request and returns its final reply and the progress events before it.
+func (c *client) call(typ string, params any) (reply, []string) {
+	c.t.Helper()
+	id := c.send(typ, params)
+	var events []string
+	for {
+		r := c.read()
+		if r.ID != id {
+			c.t.Fatalf("reply for %q while waiting for %q", r.ID, id)
+		}
+		if r.Type == messaging.ReplyProgress {
+			events = append(events, r.Progress.Event)
+			continue
+		}
+		return r, events
+	}
+}
+
+func result[T any](t *testing.T, r reply) T {
+	t.Helper()
+	if r.Type != messaging.ReplyResult {
+		t.Fatalf("want result, got %s %+v", r.Type, r.Error)
+	}
+	var v T
+	if err := json.Unmarshal(r.Result, &v); err != nil {
+		t.Fatal(err)
+	}
+	return v
+}
+
+func b64u(b []byte) string { return base64.RawURLEncoding.EncodeToString(b) }
+func hash(b []byte) []byte { h := sha256.Sum256(b); return h[:] }
+
+type rpUser struct{ creds []webauthn.Credential }
+
+func (u *rpUser) WebAuthnID() []byte                         { return []byte("user-ann") }
+func (u *rpUser) WebAuthnName() string                       { return "ann" }
+func (u *rpUser) WebAuthnDisplayName() string                { return "Ann" }
+func (u *rpUser) WebAuthnCredentials() []webauthn.Credential { return u.creds }
+
+func cdj(typ, challenge string) []byte {
+	b, _ := json.Marshal(map[string]any{"type": typ, "challenge": challenge, "origin": "https://example.com", "crossOrigin": false})
+	return b
+}
+
+// TestWebAuthnThroughTheHost drives webauthn.create and webauthn.get as JSON messages and has go-webauthn verify
+// the decoded results: this checks the base64url fields and the message formats, not only the ceremony.
+func TestWebAuthnThroughTheHost(t *testing.T) {
+	c := connect(t, map[string]string{host.EnvSimulatedKey: "slow-touch"})
+	hello := result[host.HelloResult](t, func() reply { r, _ := c.call("hello", nil); return r }())
+	if hello.Name != host.Name || !hello.Simulated || hello.Protocol != host.ProtocolVersion {
+		t.Fatalf("hello %+v", hello)
+	}
+	devs := result[host.DevicesResult](t, func() reply { r, _ := c.call("devices", nil); return r }())
+	if len(devs.Devices) != 1 || !devs.Devices[0].CTAP2 || !devs.Devices[0].U2F || devs.Devices[0].PIN != "unset" {
+		t.Fatalf("devices %+v", devs)
+	}
+
+	w, _ := webauthn.New(&webauthn.Config{RPID: "example.com", RPDisplayName: "Example", RPOrigins: []string{"https://example.com"}})
+	user := &rpUser{}
+	_, session, _ := w.BeginRegistration(user)
+	cd := cdj("webauthn.create", session.Challenge)
+	r, events := c.call("webauthn.create", map[string]any{"rpId": "example.com", "rpName": "Example",
+		"clientDataHash": b64u(hash(cd)), "user": map[string]any{"id": b64u(user.WebAuthnID()), "name": "ann"},
+		"algorithms": []int{-7}, "userVerification": "discouraged", "timeoutMs": 20000})
+	created := result[host.CreateResult](t, r)
+	if !slices.Contains(events, "touch") {
+		t.Fatalf("no touch progress: %v", events)
+	}
+	body, _ := json.Marshal(map[string]any{"id": b64u(created.CredentialID), "rawId": b64u(created.CredentialID), "type": "public-key",
+		"response": map[string]any{"clientDataJSON": b64u(cd), "attestationObject": b64u(created.AttestationObject), "transports": created.Transports}})
+	parsed, err := protocol.ParseCredentialCreationResponseBytes(body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cred, err := w.CreateCredential(user, *session, parsed)
+	if err != nil {
+		t.Fatalf("go-webauthn rejects the registration: %v", err)
+	}
+	user.creds = append(user.creds, *cred)
+
+	_, lsession, _ := w.BeginLogin(user)
+	lcd := cdj("webauthn.get", lsession.Challenge)
+	r, _ = c.call("webauthn.get", map[string]any{"rpId": "example.com", "clientDataHash": b64u(hash(lcd)),
+		"allowCredentials": []string{b64u(created.CredentialID)}, "userVerification": "discouraged"})
+	got := result[host.GetResult](t, r)
+	body, _ = json.Marshal(map[string]any{"id": b64u(got.CredentialID), "rawId": b64u(got.CredentialID), "type": "public-key",
+		"response": map[string]any{"clientDataJSON": b64u(lcd), "authenticatorData": b64u(got.AuthenticatorData), "signature": b64u(got.Signature)}})
+	lparsed, err := protocol.ParseCredentialRequestResponseBytes(body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := w.ValidateLogin(user, *lsession, lparsed); err != nil {
+		t.Fatalf("go-webauthn rejects the assertion: %v", err)
+	}
+}
+
+// TestU2FAcrossHostProcesses registers in one host and signs in another sharing TWINKEY_SIMULATED_KEY_DIR, as
+// two connectNative ports would; tstranex/u2f verifies both.
+func TestU2FAcrossHostProcesses(t *testing.T) {
+	env := map[string]string{host.EnvSimulatedKey: "1", host.EnvSimulatedKeyDir: t.TempDir()}
+	const appID = "https://example.com"
+	ch, _ := u2f.NewChallenge(appID, []string{appID})
+	cd, _ := json.Marshal(u2f.ClientData{Typ: "navigator.id.finishEnrollment", Challenge: b64u(ch.Challenge), Origin: appID})
+	first := connect(t, env)
+	r, _ := first.call("u2f.register", map[string]any{"appId": appID, "clientDataHash": b64u(hash(cd))})
+	reg := result[host.U2FRegisterResult](t, r)
+	registration, err := u2f.Register(u2f.RegisterResponse{Version: reg.Version, RegistrationData: b64u(reg.RegistrationData),
+		ClientData: b64u(cd)}, *ch, &u2f.Config{SkipAttestationVerify: true})
+	if err != nil {
+		t.Fatalf("tstranex/u2f rejects the registration: %v", err)
+	}
+
+	second := connect(t, env)
+	counter := uint32(0)
+	for range 2 {
+		ch2, _ := u2f.NewChallenge(appID, []string{appID})
+		scd, _ := json.Marshal(u2f.ClientData{Typ: "navigator.id.getAssertion", Challenge: b64u(ch2.Challenge), Origin: appID})
+		r, _ = second.call("u2f.sign", map[string]any{"clientDataHash": b64u(hash(scd)),
+			"keys": []map[string]string{{"appId": appID, "keyHandle": b64u(registration.KeyHandle)}}})
+		sig := result[host.U2FSignResult](t, r)
+		n, err := registration.Authenticate(u2f.SignResponse{KeyHandle: b64u(sig.KeyHandle), SignatureData: b64u(sig.SignatureData),
+			ClientData: b64u(scd)}, *ch2, counter)
+		if err != nil {
+			t.Fatalf("tstranex/u2f rejects the signature: %v", err)
+		}
+		counter = n
+	}
+	r, _ = second.call("u2f.register", map[string]any{"appId": appID, "clientDataHash": b64u(hash(cd)),
+		"registeredKeys": []map[string]string{{"appId": appID, "keyHandle": b64u(registration.KeyHandle)}}})
+	if r.Type != messaging.ReplyError || r.Error.Code != host.CodeExcluded {
+		t.Fatalf("re-register: %+v %+v", r, r.Error)
+	}
+}
+
+func TestKeyRemovedThenNoDevice(t *testing.T) {
+	c := connect(t, map[string]string{host.EnvSimulatedKey: "unplug-after-keepalive"})
+	params := map[string]any{"rpId": "example.com", "clientDataHash": b64u(hash([]byte("x"))),
+		"user": map[string]any{"id": b64u([]byte{1})}, "algorithms": []int{-7}, "timeoutMs": 300}
+	r, events := c.call("webauthn.create", params)
+	if r.Type != messaging.ReplyError || r.Error.Code != host.CodeKeyRemoved || !slices.Equal(events, []string{"touch", "key-removed"}) {
+		t.Fatalf("reply %+v %+v, events %v", r, r.Error, events)
+	}
+	r, events = c.call("webauthn.create", params)
+	if r.Type != messaging.ReplyError || r.Error.Code != host.CodeNoDevice || !slices.Equal(events, []string{"insert-key"}) {
+		t.Fatalf("reply %+v %+v, events %v", r, r.Error, events)
+	}
+}
+
+func TestCancelCeremony(t *testing.T) {
+	c := connect(t, map[string]string{host.EnvSimulatedKey: "slow-touch"})
+	id := c.send("webauthn.create", map[string]any{"rpId": "example.com", "clientDataHash": b64u(hash([]byte("x"))),
+		"user": map[string]any{"id": b64u([]byte{1})}, "algorithms": []int{-7}})
+	if r := c.read(); r.ID != id || r.Progress == nil || r.Progress.Event != "touch" {
+		t.Fatalf("first reply %+v", r)
+	}
+	cid := c.send("cancel", map[string]string{"target": id})
+	got := map[string]reply{}
+	for range 2 {
+		r := c.read()
+		got[r.ID] = r
+	}
+	if got[cid].Type != messaging.ReplyResult || got[id].Error == nil || got[id].Error.Code != host.CodeCancelled {
+		t.Fatalf("replies %+v", got)
+	}
+}
+
+func TestBadParams(t *testing.T) {
+	c := connect(t, map[string]string{host.EnvSimulatedKey: "1"})
+	for _, p := range []any{
+		nil,
+		map[string]any{"rpId": "example.com", "clientDataHash": "not base64url!"},
+		map[string]any{"rpId": "example.com", "clientDataHash": b64u(hash(nil)), "user": map[string]any{"id": "AQ"}, "algorithms": []int{-7}, "surprise": 1},
+		map[string]any{"rpId": "example.com", "clientDataHash": b64u(hash(nil)), "user": map[string]any{"id": "AQ"}, "algorithms": []int{-7}, "userVerification": "maybe"},
+		map[string]any{"rpId": "example.com", "clientDataHash": "AAAA", "user": map[string]any{"id": "AQ"}, "algorithms": []int{-7}},
+	} {
+		r, _ := c.call("webauthn.create", p)
+		if r.Type != messaging.ReplyError || r.Error.Code != messaging.CodeBadRequest {
+			t.Errorf("params %v: reply %+v %+v", p, r, r.Error)
+		}
+	}
+}

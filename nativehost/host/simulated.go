@@ -1,0 +1,42 @@
+package host
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/twinkey/twinkey/nativehost/simkey"
+)
+
+// Environment variables that switch the host to the simulated key. Only tests set them: a web page cannot set
+// a process environment variable, and Chrome starts the host with the browser's own environment.
+const (
+	EnvSimulatedKey    = "TWINKEY_SIMULATED_KEY"     // "", "1", "slow-touch", "unplug-after-keepalive", "pin:<PIN>"
+	EnvSimulatedKeyDir = "TWINKEY_SIMULATED_KEY_DIR" // state directory shared by successive host processes
+)
+
+// SimulatedKeyFromEnv builds the simulated key the environment asks for, or returns nil when
+// TWINKEY_SIMULATED_KEY is unset or empty. Modes:
+//
+//	1                        auto-approving key (touch after 50 ms)
+//	slow-touch               touch after 400 ms: the key sends KEEPALIVE UPNEEDED, the host sends "touch"
+//	unplug-after-keepalive   the key is pulled out right after its first KEEPALIVE ("key-removed")
+//	pin:<PIN>                the key has clientPIN <PIN> (only when its state dir is new)
+func SimulatedKeyFromEnv(getenv func(string) string) (*simkey.Key, error) {
+	mode := getenv(EnvSimulatedKey)
+	if mode == "" {
+		return nil, nil
+	}
+	cfg := simkey.Config{StateDir: getenv(EnvSimulatedKeyDir), TouchDelay: 50 * time.Millisecond}
+	switch {
+	case mode == "1":
+	case mode == "slow-touch":
+		cfg.TouchDelay = 400 * time.Millisecond
+	case mode == "unplug-after-keepalive":
+		cfg.TouchDelay, cfg.UnplugAfterKeepalive = 400*time.Millisecond, true
+	case len(mode) > 4 && mode[:4] == "pin:":
+		cfg.PIN = mode[4:]
+	default:
+		return nil, fmt.Errorf("host: unknown %s mode %q", EnvSimulatedKey, mode)
+	}
+	return simkey.New(cfg)
+}
