@@ -41,7 +41,7 @@ cmd_demo() {
 }
 
 cmd_bench() {
-  go test -run '^$' -bench . -benchmem ./core/... "$@"
+  go test -run '^$' -bench . -benchmem ./core/... ./nativehost/... "$@"
 }
 
 case "${1:-build}" in
