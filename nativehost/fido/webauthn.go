@@ -102,12 +102,25 @@ func (a *Authenticator) makeCredentialCTAP2(ctx context.Context, p *MakeCredenti
 	for _, alg := range p.Algorithms {
 		algs = append(algs, ctap2.CredentialParameter{Type: "public-key", Alg: alg})
 	}
+	exclude := a.descriptors(p.ExcludeList)
+	if limit := a.info.MaxCredentialCountInList; limit > 0 && uint64(len(exclude)) > limit {
+		// Too many for one request (§6.4): find the excluded credential, if any, with silent probes and send
+		// only that one, so that the key still collects a touch before answering CREDENTIAL_EXCLUDED.
+		found, err := a.probeCTAP2(ctx, p.RPID, p.ExcludeList)
+		if err != nil {
+			return nil, err
+		}
+		exclude = nil
+		if found != nil {
+			exclude = []ctap2.CredentialDescriptor{{Type: "public-key", ID: found}}
+		}
+	}
 	req := &ctap2.MakeCredentialRequest{
 		ClientDataHash:   p.ClientDataHash,
 		RP:               ctap2.RPEntity{ID: p.RPID, Name: p.RPName},
 		User:             p.User,
 		PubKeyCredParams: algs,
-		ExcludeList:      a.descriptors(p.ExcludeList),
+		ExcludeList:      exclude,
 	}
 	if p.ResidentKey {
 		req.Options = map[string]bool{"rk": true}
