@@ -123,6 +123,12 @@ func register(t *testing.T, a *fido.Authenticator, w *webauthn.WebAuthn, user *r
 	if err != nil {
 		t.Fatalf("MakeCredential: %v", err)
 	}
+	verifyRegistration(t, w, user, session, cdj, reg)
+	return reg
+}
+
+func verifyRegistration(t *testing.T, w *webauthn.WebAuthn, user *rpUser, session *webauthn.SessionData, cdj []byte, reg *fido.Registration) {
+	t.Helper()
 	body, _ := json.Marshal(map[string]any{"id": b64u(reg.CredentialID), "rawId": b64u(reg.CredentialID), "type": "public-key",
 		"response": map[string]any{"clientDataJSON": b64u(cdj), "attestationObject": b64u(reg.AttestationObject),
 			"transports": reg.Transports}, "clientExtensionResults": map[string]any{}})
@@ -135,7 +141,6 @@ func register(t *testing.T, a *fido.Authenticator, w *webauthn.WebAuthn, user *r
 		t.Fatalf("go-webauthn rejects the registration (%s): %v", reg.Protocol, err)
 	}
 	user.creds = append(user.creds, *cred)
-	return reg
 }
 
 // login runs get() through fido and has go-webauthn verify it.
@@ -161,8 +166,14 @@ func login(t *testing.T, a *fido.Authenticator, w *webauthn.WebAuthn, user *rpUs
 	if err != nil {
 		t.Fatalf("GetAssertion: %v", err)
 	}
+	verifyAssertion(t, w, user, session, cdj, as)
+	return as
+}
+
+func verifyAssertion(t *testing.T, w *webauthn.WebAuthn, user *rpUser, session *webauthn.SessionData, cdj []byte, as *fido.Assertion) {
+	t.Helper()
 	ext := map[string]any{}
-	if appIDExt != "" {
+	if session.Extensions.AppID != "" {
 		ext["appid"] = as.AppIDUsed
 	}
 	body, _ := json.Marshal(map[string]any{"id": b64u(as.CredentialID), "rawId": b64u(as.CredentialID), "type": "public-key",
@@ -175,7 +186,6 @@ func login(t *testing.T, a *fido.Authenticator, w *webauthn.WebAuthn, user *rpUs
 	if _, err := w.ValidateLogin(user, *session, parsed); err != nil {
 		t.Fatalf("go-webauthn rejects the assertion (%s): %v", as.Protocol, err)
 	}
-	return as
 }
 
 func TestWebAuthnOverCTAP2VerifiedByGoWebauthn(t *testing.T) {
