@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"encoding/base64"
 	"encoding/json"
 	"os"
 	"path/filepath"
@@ -137,3 +138,5 @@ func TestUsage(t *testing.T) {
 		t.Fatalf("version: exit %d", code)
 	}
 }
+
+func b64(b []byte) string { return base64.RawURLEncoding.EncodeToString(b) }
