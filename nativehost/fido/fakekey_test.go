@@ -34,6 +34,7 @@ type pinKey struct {
 	counter uint32
 	creds   map[string]*ecdsa.PrivateKey // credential ID -> key
 	credRP  map[string]string
+	touches int // authenticatorSelection requests
 }
 
 func newPINKey(pin string, retries int) *pinKey {
@@ -113,6 +114,9 @@ func (k *pinKey) cbor(req []byte) []byte {
 			4: map[string]bool{"clientPin": true, "rk": true, "up": true}, 6: []int{2, 1}, 7: 2, 8: 128})
 	case 0x06:
 		return k.clientPIN(field)
+	case 0x0B:
+		k.touches++
+		return []byte{0}
 	case 0x01:
 		var cdh, param []byte
 		var rp struct {

@@ -102,3 +102,16 @@ func TestPINRequiredWithoutUV(t *testing.T) {
 		t.Fatalf("asked %d times", len(ui.asked))
 	}
 }
+
+// No allowed credential on a CTAP 2.1 key: the user touches the key (authenticatorSelection) before the client
+// says so, so a page cannot probe the key silently.
+func TestNoCredentialsAfterTouch(t *testing.T) {
+	k := newPINKey("4321", 8)
+	a := openPINKey(t, k)
+	ui := &recorder{}
+	_, err := a.GetAssertion(context.Background(), &fido.GetAssertionParams{RPID: rpID, ClientDataHash: hash([]byte("x")),
+		AllowList: [][]byte{[]byte("a"), []byte("b"), []byte("c")}, UV: fido.UVDiscouraged}, ui)
+	if !errors.Is(err, fido.ErrNoCredentials) || k.touches != 1 {
+		t.Fatalf("GetAssertion = %v after %d selection requests", err, k.touches)
+	}
+}

@@ -95,6 +95,7 @@ func (a *Authenticator) makeCredentialCTAP2(ctx context.Context, p *MakeCredenti
 			return nil, err
 		}
 		if found != nil {
+			a.waitForTouch(ctx, ui)
 			return nil, ErrCredentialExcluded
 		}
 	}
@@ -360,6 +361,9 @@ func (a *Authenticator) getAssertionCTAP2(ctx context.Context, p *GetAssertionPa
 			}
 		}
 		if found == nil {
+			if a.u2f == nil { // otherwise GetAssertion asks over U2F next, which collects the touch
+				a.waitForTouch(ctx, ui)
+			}
 			return nil, ErrNoCredentials
 		}
 		allow = []ctap2.CredentialDescriptor{{Type: "public-key", ID: found}}
@@ -444,4 +448,18 @@ func (a *Authenticator) getAssertionU2F(ctx context.Context, p *GetAssertionPara
 		return nil, err
 	}
 	return nil, ErrNoCredentials
+}
+
+// waitForTouch collects a touch before a negative answer, so that "not registered" and "already registered"
+// are not revealed without the user acting (W3C §6.3.2 step 3, §6.3.3 step 7): authenticatorSelection on CTAP
+// 2.1 keys, a throw-away U2F REGISTER on keys that speak U2F. CTAP 2.0-only keys answer without a touch. Errors
+// are ignored: the negative answer follows anyway.
+func (a *Authenticator) waitForTouch(ctx context.Context, ui Prompter) {
+	n := &touchNotifier{p: ui}
+	switch {
+	case a.info != nil && a.info.HasVersion("FIDO_2_1"):
+		_ = a.ctap2.Selection(ctx, n.keepalive)
+	case a.u2f != nil:
+		_ = a.u2f.WaitForTouch(ctx, n.touch)
+	}
 }
