@@ -361,7 +361,7 @@ func (a *Authenticator) getAssertionCTAP2(ctx context.Context, p *GetAssertionPa
 			}
 		}
 		if found == nil {
-			if a.u2f == nil { // otherwise GetAssertion asks over U2F next, which collects the touch
+			if a.u2f == nil || p.UV == UVRequired { // otherwise GetAssertion asks over U2F next, which collects the touch
 				a.waitForTouch(ctx, ui)
 			}
 			return nil, ErrNoCredentials
