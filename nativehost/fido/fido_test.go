@@ -353,3 +353,32 @@ func TestUserVerificationRequired(t *testing.T) {
 		t.Fatalf("closing the PIN prompt = %v, want ErrCancelled", err)
 	}
 }
+
+// TestU2FOnlyKey: on a key without CTAP2, create() and get() run over U2F (§6.7) — fido-u2f attestation and a
+// U2F assertion, both accepted by go-webauthn — and what U2F cannot do is refused as not supported.
+func TestU2FOnlyKey(t *testing.T) {
+	a := openKey(t, simkey.Config{U2FOnly: true})
+	if d := a.Describe(); d.CTAP2 || !d.U2F || d.PIN != fido.PINUnsupported {
+		t.Fatalf("Describe = %+v", d)
+	}
+	w, user, ui := newRP(t), &rpUser{}, &recorder{}
+	if reg := register(t, a, w, user, fido.UVPreferred, ui); reg.Protocol != "ctap1" {
+		t.Fatalf("registration over %s", reg.Protocol)
+	}
+	if as := login(t, a, w, user, "", ui); as.Protocol != "ctap1" {
+		t.Fatalf("assertion over %s", as.Protocol)
+	}
+	ctx := context.Background()
+	for name, p := range map[string]*fido.MakeCredentialParams{
+		"resident key": {RPID: rpID, ClientDataHash: hash(nil), User: ctap2.UserEntity{ID: []byte{1}}, Algorithms: []int64{-7}, ResidentKey: true},
+		"UV required":  {RPID: rpID, ClientDataHash: hash(nil), User: ctap2.UserEntity{ID: []byte{1}}, Algorithms: []int64{-7}, UV: fido.UVRequired},
+		"no ES256":     {RPID: rpID, ClientDataHash: hash(nil), User: ctap2.UserEntity{ID: []byte{1}}, Algorithms: []int64{-8}},
+	} {
+		if _, err := a.MakeCredential(ctx, p, ui); !errors.Is(err, fido.ErrNotSupported) {
+			t.Errorf("%s: %v, want ErrNotSupported", name, err)
+		}
+	}
+	if _, err := a.GetAssertion(ctx, &fido.GetAssertionParams{RPID: rpID, ClientDataHash: hash(nil)}, ui); !errors.Is(err, fido.ErrNotSupported) {
+		t.Errorf("discoverable get: %v, want ErrNotSupported", err)
+	}
+}

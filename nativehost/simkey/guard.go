@@ -127,6 +127,9 @@ func (d *device) refusal(cid ctaphid.ChannelID, cmd ctaphid.Command, payload []b
 		}
 		return 0, nil, false
 	case ctaphid.CmdCBOR:
+		if d.key.cfg.U2FOnly {
+			return ctaphid.CmdError, invalidCmd, true
+		}
 		if status, bad := refuseCBOR(payload); bad {
 			return ctaphid.CmdCBOR, []byte{status}, true
 		}

@@ -68,6 +68,8 @@ type Config struct {
 	UnplugAfterKeepalive bool
 	// PIN, if not empty, is set as the key's clientPIN at creation (only when no saved state exists).
 	PIN string
+	// U2FOnly hides CTAP2: INIT reports no CBOR capability and CTAPHID_CBOR is refused, like a U2F-only key.
+	U2FOnly bool
 }
 
 // stateFile is the name of the persisted state inside Config.StateDir.
@@ -188,6 +190,9 @@ func (k *Key) pump() {
 			continue
 		}
 		k.sawPacket(p)
+		if k.cfg.U2FOnly && p[4] == byte(ctaphid.CmdInit) && ctaphid.ChannelID(p[0:4]) == ctaphid.BroadcastCID {
+			p[7+16] &^= byte(ctaphid.CapCBOR) // capability flags: INIT payload offset 16 (§5.3)
+		}
 		select {
 		case k.responses <- p:
 		case <-k.stop:
