@@ -42,6 +42,7 @@ cmd_demo() {
 
 cmd_bench() {
   scripts/bench-core.sh "$@"
+  go test -run '^$' -bench . ./nativehost/...
 }
 
 case "${1:-build}" in

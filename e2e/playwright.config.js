@@ -13,6 +13,8 @@ module.exports = defineConfig({
   expect: { timeout: 10_000 },
   reporter: [['list'], ['html', { outputFolder: './artifacts/report', open: 'never' }]],
   use: {
+    // Debian's Chromium for every browser a spec launches (Playwright's own browser downloads fail here).
+    launchOptions: { executablePath: process.env.CHROMIUM || '/usr/bin/chromium' },
     actionTimeout: 10_000,
     navigationTimeout: 15_000,
     trace: 'retain-on-failure',

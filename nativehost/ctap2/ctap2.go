@@ -318,3 +318,9 @@ func (c *Client) GetNextAssertion(ctx context.Context) (*GetAssertionResponse, e
 	}
 	return &resp, nil
 }
+
+// Selection runs authenticatorSelection (CTAP 2.1 §6.9): the key blinks and waits for a touch. Used to collect
+// user presence before reporting "no credential" or "excluded", so that a page cannot probe a key silently.
+func (c *Client) Selection(ctx context.Context, onKeepalive func(ctaphid.KeepaliveStatus)) error {
+	return c.call(ctx, CmdSelection, nil, nil, onKeepalive)
+}

@@ -103,15 +103,15 @@ func (c *Conn) init(ctx context.Context) error {
 		return err
 	}
 	for {
-		p, err := c.readPacket(ctx)
+		p, err := c.readPacket(ctx, BroadcastCID)
 		if err != nil {
 			if errors.Is(err, ErrTimeout) {
 				return fmt.Errorf("%w (%w)", ErrInitNonceNeverMatched, err)
 			}
 			return fmt.Errorf("ctaphid: INIT: %w", err)
 		}
-		if p.CID != BroadcastCID || !p.Init {
-			continue
+		if !p.Init {
+			continue // a continuation of another process's broadcast message
 		}
 		switch p.Cmd {
 		case CmdError:
@@ -145,10 +145,10 @@ func (c *Conn) send(ctx context.Context, cid ChannelID, cmd Command, payload []b
 	if err != nil {
 		return err
 	}
-	for _, p := range packets {
-		if err := ctx.Err(); err != nil {
-			return err
-		}
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	for _, p := range packets { // back to back: a half-sent message would leave the channel mid-transaction
 		if err := c.dev.Write(p); err != nil {
 			c.gone = true
 			return fmt.Errorf("%w: write: %w", ErrDeviceGone, err)
@@ -157,27 +157,34 @@ func (c *Conn) send(ctx context.Context, cid ChannelID, cmd Command, payload []b
 	return nil
 }
 
-// readPacket reads and parses one report, allowing ResponseTimeout of silence. It returns ctx's error when ctx
-// ends, ErrTimeout when the device was silent too long and ErrDeviceGone when the device failed.
-func (c *Conn) readPacket(ctx context.Context) (Packet, error) {
+// readPacket reads and parses the next report for channel cid, skipping (unparsed) reports of other channels,
+// which every reader of the device sees (§5.6). It allows ResponseTimeout of silence on cid: traffic of other
+// channels does not keep a transaction alive. It returns ctx's error when ctx ends, ErrTimeout when cid was
+// silent too long and ErrDeviceGone when the device failed.
+func (c *Conn) readPacket(ctx context.Context, cid ChannelID) (Packet, error) {
 	rctx, cancel := context.WithTimeout(ctx, c.opts.ResponseTimeout)
 	defer cancel()
-	report, err := c.dev.Read(rctx)
-	if err != nil {
-		switch {
-		case ctx.Err() != nil:
-			return Packet{}, ctx.Err()
-		case rctx.Err() != nil:
-			return Packet{}, fmt.Errorf("%w (%s of silence)", ErrTimeout, c.opts.ResponseTimeout)
+	for {
+		report, err := c.dev.Read(rctx)
+		if err != nil {
+			switch {
+			case ctx.Err() != nil:
+				return Packet{}, ctx.Err()
+			case rctx.Err() != nil:
+				return Packet{}, fmt.Errorf("%w (%s of silence)", ErrTimeout, c.opts.ResponseTimeout)
+			}
+			c.gone = true
+			return Packet{}, fmt.Errorf("%w: %w", ErrDeviceGone, err)
 		}
-		c.gone = true
-		return Packet{}, fmt.Errorf("%w: %w", ErrDeviceGone, err)
+		if len(report) >= 4 && ChannelID(report[0:4]) != cid {
+			continue
+		}
+		p, err := ParsePacket(report)
+		if err != nil {
+			return Packet{}, fmt.Errorf("%w: %w", ErrMalformedResponse, err)
+		}
+		return p, nil
 	}
-	p, err := ParsePacket(report)
-	if err != nil {
-		return Packet{}, fmt.Errorf("%w: %w", ErrMalformedResponse, err)
-	}
-	return p, nil
 }
 
 // Transact sends one request on the channel and returns the response payload. onKeepalive (may be nil) sees every
@@ -223,7 +230,7 @@ func (c *Conn) transactOnce(ctx context.Context, cmd Command, payload []byte, on
 	}
 	var asm *Assembler
 	for {
-		p, err := c.readPacket(ctx)
+		p, err := c.readPacket(ctx, cid)
 		if err != nil {
 			if ctx.Err() != nil {
 				c.cancel(cmd)
@@ -233,9 +240,6 @@ func (c *Conn) transactOnce(ctx context.Context, cmd Command, payload []byte, on
 				c.resync = true
 			}
 			return nil, fmt.Errorf("ctaphid: %s: %w", cmd, err)
-		}
-		if p.CID != cid {
-			continue // another channel's traffic (§5.6: every reader sees every report)
 		}
 		done, resp, err := step(&asm, p, cmd, onKeepalive)
 		if err != nil {
@@ -300,13 +304,10 @@ func (c *Conn) cancel(cmd Command) {
 	}
 	var asm *Assembler
 	for {
-		p, err := c.readPacket(ctx)
+		p, err := c.readPacket(ctx, cid)
 		if err != nil {
 			c.resync = true
 			return
-		}
-		if p.CID != cid {
-			continue
 		}
 		done, _, err := step(&asm, p, cmd, nil)
 		if err != nil {

@@ -145,7 +145,12 @@ func TestOtherChannelIgnored(t *testing.T) {
 		key.recv()
 		ours, _ := EncodeMessage(testCID, CmdCBOR, resp)
 		theirs, _ := EncodeMessage(other, CmdCBOR, bytes.Repeat([]byte{9}, 130))
-		// Interleave another process's message (and a keepalive for it) with ours.
+		// Interleave another process's message (and a keepalive for it, and a packet we could not even parse)
+		// with ours.
+		garbled := make([]byte, ReportSize)
+		copy(garbled, other[:])
+		garbled[4], garbled[5], garbled[6] = byte(CmdCBOR), 0xFF, 0xFF
+		key.sendRaw(garbled)
 		key.sendRaw(theirs[0])
 		key.sendRaw(ours[0])
 		key.send(other, CmdKeepalive, []byte{byte(StatusUPNeeded)})
@@ -398,5 +403,28 @@ func TestStrings(t *testing.T) {
 		if got != want {
 			t.Errorf("String() = %q, want %q", got, want)
 		}
+	}
+}
+
+func TestOtherChannelTrafficDoesNotExtendTimeout(t *testing.T) {
+	opts := testOptions()
+	opts.ResponseTimeout = 80 * time.Millisecond
+	c, key := openPair(t, opts)
+	stop := make(chan struct{})
+	runKey(t, func() {
+		key.recv()
+		for {
+			select {
+			case <-stop:
+				return
+			case key.dev.toHost <- func() []byte { p, _ := EncodeMessage(ChannelID{9, 9, 9, 9}, CmdKeepalive, []byte{1}); return p[0] }():
+				time.Sleep(10 * time.Millisecond)
+			}
+		}
+	})
+	_, err := c.Transact(context.Background(), CmdCBOR, []byte{4}, nil)
+	close(stop)
+	if !errors.Is(err, ErrTimeout) {
+		t.Fatalf("Transact = %v, want ErrTimeout despite other channels' traffic", err)
 	}
 }

@@ -123,6 +123,12 @@ func register(t *testing.T, a *fido.Authenticator, w *webauthn.WebAuthn, user *r
 	if err != nil {
 		t.Fatalf("MakeCredential: %v", err)
 	}
+	verifyRegistration(t, w, user, session, cdj, reg)
+	return reg
+}
+
+func verifyRegistration(t *testing.T, w *webauthn.WebAuthn, user *rpUser, session *webauthn.SessionData, cdj []byte, reg *fido.Registration) {
+	t.Helper()
 	body, _ := json.Marshal(map[string]any{"id": b64u(reg.CredentialID), "rawId": b64u(reg.CredentialID), "type": "public-key",
 		"response": map[string]any{"clientDataJSON": b64u(cdj), "attestationObject": b64u(reg.AttestationObject),
 			"transports": reg.Transports}, "clientExtensionResults": map[string]any{}})
@@ -135,7 +141,6 @@ func register(t *testing.T, a *fido.Authenticator, w *webauthn.WebAuthn, user *r
 		t.Fatalf("go-webauthn rejects the registration (%s): %v", reg.Protocol, err)
 	}
 	user.creds = append(user.creds, *cred)
-	return reg
 }
 
 // login runs get() through fido and has go-webauthn verify it.
@@ -161,8 +166,14 @@ func login(t *testing.T, a *fido.Authenticator, w *webauthn.WebAuthn, user *rpUs
 	if err != nil {
 		t.Fatalf("GetAssertion: %v", err)
 	}
+	verifyAssertion(t, w, user, session, cdj, as)
+	return as
+}
+
+func verifyAssertion(t *testing.T, w *webauthn.WebAuthn, user *rpUser, session *webauthn.SessionData, cdj []byte, as *fido.Assertion) {
+	t.Helper()
 	ext := map[string]any{}
-	if appIDExt != "" {
+	if session.Extensions.AppID != "" {
 		ext["appid"] = as.AppIDUsed
 	}
 	body, _ := json.Marshal(map[string]any{"id": b64u(as.CredentialID), "rawId": b64u(as.CredentialID), "type": "public-key",
@@ -175,7 +186,6 @@ func login(t *testing.T, a *fido.Authenticator, w *webauthn.WebAuthn, user *rpUs
 	if _, err := w.ValidateLogin(user, *session, parsed); err != nil {
 		t.Fatalf("go-webauthn rejects the assertion (%s): %v", as.Protocol, err)
 	}
-	return as
 }
 
 func TestWebAuthnOverCTAP2VerifiedByGoWebauthn(t *testing.T) {
@@ -341,5 +351,34 @@ func TestUserVerificationRequired(t *testing.T) {
 	}
 	if _, err := b.MakeCredential(context.Background(), params, &recorder{}); !errors.Is(err, fido.ErrCancelled) {
 		t.Fatalf("closing the PIN prompt = %v, want ErrCancelled", err)
+	}
+}
+
+// TestU2FOnlyKey: on a key without CTAP2, create() and get() run over U2F (§6.7) — fido-u2f attestation and a
+// U2F assertion, both accepted by go-webauthn — and what U2F cannot do is refused as not supported.
+func TestU2FOnlyKey(t *testing.T) {
+	a := openKey(t, simkey.Config{U2FOnly: true})
+	if d := a.Describe(); d.CTAP2 || !d.U2F || d.PIN != fido.PINUnsupported {
+		t.Fatalf("Describe = %+v", d)
+	}
+	w, user, ui := newRP(t), &rpUser{}, &recorder{}
+	if reg := register(t, a, w, user, fido.UVPreferred, ui); reg.Protocol != "ctap1" {
+		t.Fatalf("registration over %s", reg.Protocol)
+	}
+	if as := login(t, a, w, user, "", ui); as.Protocol != "ctap1" {
+		t.Fatalf("assertion over %s", as.Protocol)
+	}
+	ctx := context.Background()
+	for name, p := range map[string]*fido.MakeCredentialParams{
+		"resident key": {RPID: rpID, ClientDataHash: hash(nil), User: ctap2.UserEntity{ID: []byte{1}}, Algorithms: []int64{-7}, ResidentKey: true},
+		"UV required":  {RPID: rpID, ClientDataHash: hash(nil), User: ctap2.UserEntity{ID: []byte{1}}, Algorithms: []int64{-7}, UV: fido.UVRequired},
+		"no ES256":     {RPID: rpID, ClientDataHash: hash(nil), User: ctap2.UserEntity{ID: []byte{1}}, Algorithms: []int64{-8}},
+	} {
+		if _, err := a.MakeCredential(ctx, p, ui); !errors.Is(err, fido.ErrNotSupported) {
+			t.Errorf("%s: %v, want ErrNotSupported", name, err)
+		}
+	}
+	if _, err := a.GetAssertion(ctx, &fido.GetAssertionParams{RPID: rpID, ClientDataHash: hash(nil)}, ui); !errors.Is(err, fido.ErrNotSupported) {
+		t.Errorf("discoverable get: %v, want ErrNotSupported", err)
 	}
 }

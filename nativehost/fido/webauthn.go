@@ -95,6 +95,7 @@ func (a *Authenticator) makeCredentialCTAP2(ctx context.Context, p *MakeCredenti
 			return nil, err
 		}
 		if found != nil {
+			a.waitForTouch(ctx, ui)
 			return nil, ErrCredentialExcluded
 		}
 	}
@@ -102,12 +103,25 @@ func (a *Authenticator) makeCredentialCTAP2(ctx context.Context, p *MakeCredenti
 	for _, alg := range p.Algorithms {
 		algs = append(algs, ctap2.CredentialParameter{Type: "public-key", Alg: alg})
 	}
+	exclude := a.descriptors(p.ExcludeList)
+	if limit := a.info.MaxCredentialCountInList; limit > 0 && uint64(len(exclude)) > limit {
+		// Too many for one request (§6.4): find the excluded credential, if any, with silent probes and send
+		// only that one, so that the key still collects a touch before answering CREDENTIAL_EXCLUDED.
+		found, err := a.probeCTAP2(ctx, p.RPID, p.ExcludeList)
+		if err != nil {
+			return nil, err
+		}
+		exclude = nil
+		if found != nil {
+			exclude = []ctap2.CredentialDescriptor{{Type: "public-key", ID: found}}
+		}
+	}
 	req := &ctap2.MakeCredentialRequest{
 		ClientDataHash:   p.ClientDataHash,
 		RP:               ctap2.RPEntity{ID: p.RPID, Name: p.RPName},
 		User:             p.User,
 		PubKeyCredParams: algs,
-		ExcludeList:      a.descriptors(p.ExcludeList),
+		ExcludeList:      exclude,
 	}
 	if p.ResidentKey {
 		req.Options = map[string]bool{"rk": true}
@@ -347,6 +361,9 @@ func (a *Authenticator) getAssertionCTAP2(ctx context.Context, p *GetAssertionPa
 			}
 		}
 		if found == nil {
+			if a.u2f == nil || p.UV == UVRequired { // otherwise GetAssertion asks over U2F next, which collects the touch
+				a.waitForTouch(ctx, ui)
+			}
 			return nil, ErrNoCredentials
 		}
 		allow = []ctap2.CredentialDescriptor{{Type: "public-key", ID: found}}
@@ -431,4 +448,18 @@ func (a *Authenticator) getAssertionU2F(ctx context.Context, p *GetAssertionPara
 		return nil, err
 	}
 	return nil, ErrNoCredentials
+}
+
+// waitForTouch collects a touch before a negative answer, so that "not registered" and "already registered"
+// are not revealed without the user acting (W3C §6.3.2 step 3, §6.3.3 step 7): authenticatorSelection on CTAP
+// 2.1 keys, a throw-away U2F REGISTER on keys that speak U2F. CTAP 2.0-only keys answer without a touch. Errors
+// are ignored: the negative answer follows anyway.
+func (a *Authenticator) waitForTouch(ctx context.Context, ui Prompter) {
+	n := &touchNotifier{p: ui}
+	switch {
+	case a.info != nil && a.info.HasVersion("FIDO_2_1"):
+		_ = a.ctap2.Selection(ctx, n.keepalive)
+	case a.u2f != nil:
+		_ = a.u2f.WaitForTouch(ctx, n.touch)
+	}
 }

@@ -170,11 +170,16 @@ func (h *Host) hello(context.Context, json.RawMessage, *messaging.Call) (any, er
 	return HelloResult{Name: Name, Version: h.cfg.Version, Protocol: ProtocolVersion, OS: runtime.GOOS, Simulated: h.cfg.Simulated}, nil
 }
 
-// devices lists the keys and asks each (no touch needed) what it supports.
 func (h *Host) devices(ctx context.Context, _ json.RawMessage, _ *messaging.Call) (any, error) {
+	return h.Devices(ctx)
+}
+
+// Devices lists the keys and asks each (no touch needed) what it supports. A key that cannot be asked (busy,
+// permissions) is listed with its error.
+func (h *Host) Devices(ctx context.Context) (DevicesResult, error) {
 	entries, err := h.cfg.Devices.List()
 	if err != nil {
-		return nil, err
+		return DevicesResult{}, err
 	}
 	res := DevicesResult{Devices: []DeviceJSON{}}
 	for _, e := range entries {

@@ -10,7 +10,7 @@ import (
 // Environment variables that switch the host to the simulated key. Only tests set them: a web page cannot set
 // a process environment variable, and Chrome starts the host with the browser's own environment.
 const (
-	EnvSimulatedKey    = "TWINKEY_SIMULATED_KEY"     // "", "1", "slow-touch", "unplug-after-keepalive", "pin:<PIN>"
+	EnvSimulatedKey    = "TWINKEY_SIMULATED_KEY"     // "", "1", "slow-touch", "unplug-after-keepalive", "u2f-only", "pin:<PIN>"
 	EnvSimulatedKeyDir = "TWINKEY_SIMULATED_KEY_DIR" // state directory shared by successive host processes
 )
 
@@ -20,6 +20,7 @@ const (
 //	1                        auto-approving key (touch after 50 ms)
 //	slow-touch               touch after 400 ms: the key sends KEEPALIVE UPNEEDED, the host sends "touch"
 //	unplug-after-keepalive   the key is pulled out right after its first KEEPALIVE ("key-removed")
+//	u2f-only                 a U2F-only key (no CTAP2): WebAuthn runs over CTAP1
 //	pin:<PIN>                the key has clientPIN <PIN> (only when its state dir is new)
 func SimulatedKeyFromEnv(getenv func(string) string) (*simkey.Key, error) {
 	mode := getenv(EnvSimulatedKey)
@@ -31,6 +32,8 @@ func SimulatedKeyFromEnv(getenv func(string) string) (*simkey.Key, error) {
 	case mode == "1":
 	case mode == "slow-touch":
 		cfg.TouchDelay = 400 * time.Millisecond
+	case mode == "u2f-only":
+		cfg.U2FOnly = true
 	case mode == "unplug-after-keepalive":
 		cfg.TouchDelay, cfg.UnplugAfterKeepalive = 400*time.Millisecond, true
 	case len(mode) > 4 && mode[:4] == "pin:":

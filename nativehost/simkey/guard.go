@@ -43,7 +43,7 @@ func (d *device) guard(report []byte) error {
 	}
 	if p.Cmd == ctaphid.CmdCancel {
 		delete(d.pending, cid)
-		d.key.hid.HandleMessage(bytes.Clone(report)) // virtual-fido: no answer, the request runs to its end
+		d.key.handle(bytes.Clone(report)) // virtual-fido: no answer, the request runs to its end
 		return nil
 	}
 	asm, err := ctaphid.NewAssembler(p)
@@ -66,7 +66,7 @@ func (d *device) forward(cid ctaphid.ChannelID, pr *pendingRequest) {
 		return
 	}
 	for _, r := range pr.raw {
-		d.key.hid.HandleMessage(r)
+		d.key.handle(r)
 	}
 }
 
@@ -127,6 +127,9 @@ func (d *device) refusal(cid ctaphid.ChannelID, cmd ctaphid.Command, payload []b
 		}
 		return 0, nil, false
 	case ctaphid.CmdCBOR:
+		if d.key.cfg.U2FOnly {
+			return ctaphid.CmdError, invalidCmd, true
+		}
 		if status, bad := refuseCBOR(payload); bad {
 			return ctaphid.CmdCBOR, []byte{status}, true
 		}

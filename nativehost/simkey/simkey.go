@@ -68,6 +68,8 @@ type Config struct {
 	UnplugAfterKeepalive bool
 	// PIN, if not empty, is set as the key's clientPIN at creation (only when no saved state exists).
 	PIN string
+	// U2FOnly hides CTAP2: INIT reports no CBOR capability and CTAPHID_CBOR is refused, like a U2F-only key.
+	U2FOnly bool
 }
 
 // stateFile is the name of the persisted state inside Config.StateDir.
@@ -89,9 +91,44 @@ type Key struct {
 	unplugged chan struct{} // closed when the key is removed
 	unplugOne sync.Once
 
-	mu     sync.Mutex
-	open   bool
-	denied int // U2F touches denied so far
+	mu       sync.Mutex
+	open     bool
+	denied   int           // U2F touches denied so far
+	initWait chan struct{} // closed by the pump when the pending INIT's answer has been queued
+}
+
+// handle hands one report to virtual-fido. virtual-fido registers a new channel in an unlocked map from the
+// goroutine that answers INIT, and reads that map in HandleMessage; so while an INIT is pending, handle waits
+// until the pump has seen its answer (which virtual-fido queues after the map write), even if nobody reads it.
+func (k *Key) handle(report []byte) {
+	k.mu.Lock()
+	wait := k.initWait
+	k.mu.Unlock()
+	if wait != nil {
+		select {
+		case <-wait:
+		case <-time.After(10 * time.Second):
+		}
+	}
+	if report[4] == byte(ctaphid.CmdInit) && ctaphid.ChannelID(report[0:4]) == ctaphid.BroadcastCID {
+		k.mu.Lock()
+		k.initWait = make(chan struct{})
+		k.mu.Unlock()
+	}
+	k.hid.HandleMessage(report)
+}
+
+// sawPacket is called by the pump for every answer packet.
+func (k *Key) sawPacket(p []byte) {
+	if p[4] != byte(ctaphid.CmdInit) || ctaphid.ChannelID(p[0:4]) != ctaphid.BroadcastCID {
+		return
+	}
+	k.mu.Lock()
+	if k.initWait != nil {
+		close(k.initWait)
+		k.initWait = nil
+	}
+	k.mu.Unlock()
 }
 
 // New creates a simulated key and starts its pump goroutine; Close stops it.
@@ -149,8 +186,12 @@ func (k *Key) pump() {
 			return
 		default:
 		}
-		if p == nil {
+		if len(p) != ctaphid.ReportSize {
 			continue
+		}
+		k.sawPacket(p)
+		if k.cfg.U2FOnly && p[4] == byte(ctaphid.CmdInit) && ctaphid.ChannelID(p[0:4]) == ctaphid.BroadcastCID {
+			p[7+16] &^= byte(ctaphid.CapCBOR) // capability flags: INIT payload offset 16 (§5.3)
 		}
 		select {
 		case k.responses <- p:
@@ -173,7 +214,7 @@ func (k *Key) Close() error {
 	wake := make([]byte, ctaphid.ReportSize)
 	copy(wake, ctaphid.BroadcastCID[:])
 	wake[4], wake[6], wake[7] = byte(ctaphid.CmdPing), 1, 0x5A
-	k.hid.HandleMessage(wake)
+	k.handle(wake)
 	return nil
 }
 

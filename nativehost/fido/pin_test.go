@@ -1,0 +1,117 @@
+package fido_test
+
+import (
+	"context"
+	"errors"
+	"slices"
+	"testing"
+
+	"github.com/go-webauthn/webauthn/protocol"
+	"github.com/go-webauthn/webauthn/webauthn"
+
+	"github.com/twinkey/twinkey/nativehost/ctap2"
+	"github.com/twinkey/twinkey/nativehost/ctaphid"
+	"github.com/twinkey/twinkey/nativehost/fido"
+)
+
+func openPINKey(t *testing.T, k *pinKey) *fido.Authenticator {
+	t.Helper()
+	conn, err := ctaphid.Open(context.Background(), k, ctaphid.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, err := fido.New(context.Background(), conn, fido.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := a.Describe(); !d.CTAP2 || d.U2F || d.PIN != fido.PINSet {
+		t.Fatalf("Describe = %+v", d)
+	}
+	return a
+}
+
+// TestPINFlowWithWrongPIN: UV required; the user first types a wrong PIN, is told how many tries remain, then
+// the right one; go-webauthn (with UV required) accepts the registration and the assertion.
+func TestPINFlowWithWrongPIN(t *testing.T) {
+	k := newPINKey("4321", 8)
+	a := openPINKey(t, k)
+	w, user := newRP(t), &rpUser{}
+	ui := &recorder{pins: []string{"0000", "4321"}}
+
+	_, session, err := w.BeginRegistration(user, webauthn.WithAuthenticatorSelection(protocol.AuthenticatorSelection{
+		UserVerification: protocol.VerificationRequired}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cdj := clientDataJSON("webauthn.create", session.Challenge)
+	reg, err := a.MakeCredential(context.Background(), &fido.MakeCredentialParams{RPID: rpID, ClientDataHash: hash(cdj),
+		User: ctap2.UserEntity{ID: user.WebAuthnID(), Name: "ann"}, Algorithms: []int64{-7}, UV: fido.UVRequired}, ui)
+	if err != nil {
+		t.Fatalf("MakeCredential: %v", err)
+	}
+	want := []fido.Event{{Kind: fido.EventPINNeeded, Retries: 8}, {Kind: fido.EventPINWrong, Retries: 7}}
+	if !slices.Equal(ui.events, want) || !slices.Equal(ui.asked, []int{8, 7}) {
+		t.Fatalf("events %+v, asked %v", ui.events, ui.asked)
+	}
+	verifyRegistration(t, w, user, session, cdj, reg)
+
+	// Several allowed credentials and maxCredentialCountInList 2: found by chunked silent probes.
+	user.creds = append([]webauthn.Credential{{ID: []byte("other-1")}, {ID: []byte("other-2")}}, user.creds...)
+	ui = &recorder{pins: []string{"4321"}}
+	_, lsession, _ := w.BeginLogin(user, webauthn.WithUserVerification(protocol.VerificationRequired))
+	lcdj := clientDataJSON("webauthn.get", lsession.Challenge)
+	var allow [][]byte
+	for _, c := range user.creds {
+		allow = append(allow, c.ID)
+	}
+	as, err := a.GetAssertion(context.Background(), &fido.GetAssertionParams{RPID: rpID, ClientDataHash: hash(lcdj),
+		AllowList: allow, UV: fido.UVRequired}, ui)
+	if err != nil {
+		t.Fatalf("GetAssertion: %v", err)
+	}
+	verifyAssertion(t, w, user, lsession, lcdj, as)
+
+	// The registered credential among three excluded ones (more than maxCredentialCountInList).
+	_, err = a.MakeCredential(context.Background(), &fido.MakeCredentialParams{RPID: rpID, ClientDataHash: hash(cdj),
+		User: ctap2.UserEntity{ID: []byte{9}}, Algorithms: []int64{-7}, UV: fido.UVDiscouraged,
+		ExcludeList: [][]byte{[]byte("x1"), []byte("x2"), reg.CredentialID}}, &recorder{pins: []string{"4321"}})
+	if !errors.Is(err, fido.ErrCredentialExcluded) {
+		t.Fatalf("MakeCredential(excluded among 3) = %v", err)
+	}
+}
+
+func TestPINBlocked(t *testing.T) {
+	a := openPINKey(t, newPINKey("4321", 2))
+	ui := &recorder{pins: []string{"1111", "2222", "4321"}}
+	_, err := a.MakeCredential(context.Background(), &fido.MakeCredentialParams{RPID: rpID, ClientDataHash: hash([]byte("x")),
+		User: ctap2.UserEntity{ID: []byte{1}}, Algorithms: []int64{-7}, UV: fido.UVRequired}, ui)
+	if !errors.Is(err, fido.ErrPINBlocked) || len(ui.asked) != 2 {
+		t.Fatalf("MakeCredential = %v after %d PIN prompts, want ErrPINBlocked after 2", err, len(ui.asked))
+	}
+}
+
+// A CTAP 2.0-style refusal (PIN required although UV is not) makes the client ask for the PIN and retry.
+func TestPINRequiredWithoutUV(t *testing.T) {
+	a := openPINKey(t, newPINKey("4321", 8))
+	ui := &recorder{pins: []string{"4321"}}
+	if _, err := a.MakeCredential(context.Background(), &fido.MakeCredentialParams{RPID: rpID, ClientDataHash: hash([]byte("x")),
+		User: ctap2.UserEntity{ID: []byte{1}}, Algorithms: []int64{-7}, UV: fido.UVDiscouraged}, ui); err != nil {
+		t.Fatalf("MakeCredential: %v", err)
+	}
+	if len(ui.asked) != 1 {
+		t.Fatalf("asked %d times", len(ui.asked))
+	}
+}
+
+// No allowed credential on a CTAP 2.1 key: the user touches the key (authenticatorSelection) before the client
+// says so, so a page cannot probe the key silently.
+func TestNoCredentialsAfterTouch(t *testing.T) {
+	k := newPINKey("4321", 8)
+	a := openPINKey(t, k)
+	ui := &recorder{}
+	_, err := a.GetAssertion(context.Background(), &fido.GetAssertionParams{RPID: rpID, ClientDataHash: hash([]byte("x")),
+		AllowList: [][]byte{[]byte("a"), []byte("b"), []byte("c")}, UV: fido.UVDiscouraged}, ui)
+	if !errors.Is(err, fido.ErrNoCredentials) || k.touches != 1 {
+		t.Fatalf("GetAssertion = %v after %d selection requests", err, k.touches)
+	}
+}
