@@ -11,8 +11,8 @@ import (
 	"github.com/twinkey/twinkey/nativehost/install"
 )
 
-// DefaultExtensionID is Twinkey's extension ID, derived from the "key" in extension/manifest.json (PROTOCOLS.md
-// §7.4). PLACEHOLDER: the lead replaces it when the manifest key lands; until then use an override (below).
+// DefaultExtensionID is Twinkey's extension ID, derived from the "key" in manifest.json (PROTOCOLS.md §7.4);
+// TestDefaultExtensionIDMatchesManifest keeps the two in step.
 const DefaultExtensionID = "cggnbeeljmbfeeflindichhanfkjgdof"
 
 // ConfigFileName is the optional configuration file next to the host binary.
