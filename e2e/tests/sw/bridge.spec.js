@@ -63,7 +63,7 @@ test('vault state survives a service-worker restart (real bridge only)', async (
   expect(stored.vault).toMatch(/^[A-Za-z0-9+/]+=*$/);
   const page = await context.newPage();
   await stopServiceWorkers(page);
-  await page.goto(`chrome-extension://${twinkey.extensionId}/consent/consent.html?req=none`);
+  await page.goto(`chrome-extension://${twinkey.extensionId}/consent/consent.html`);
   const after = await page.evaluate(() => chrome.runtime.sendMessage({ kind: 'bridge', route: '/v1/vault/status', body: {} }));
   expect(after).toMatchObject({ ok: true, result: { exists: true } });
 });
