@@ -66,4 +66,8 @@ test('vault state survives a service-worker restart (real bridge only)', async (
   await page.goto(`chrome-extension://${twinkey.extensionId}/consent/consent.html`);
   const after = await page.evaluate(() => chrome.runtime.sendMessage({ kind: 'bridge', route: '/v1/vault/status', body: {} }));
   expect(after).toMatchObject({ ok: true, result: { exists: true } });
+  // The Go side caches storage reads; a change made by anything else reaches it through chrome.storage.onChanged.
+  await page.evaluate(() => chrome.storage.local.remove('vault'));
+  await expect.poll(() => page.evaluate(() => chrome.runtime.sendMessage({ kind: 'bridge', route: '/v1/vault/status', body: {} })))
+    .toMatchObject({ ok: true, result: { exists: false } });
 });
