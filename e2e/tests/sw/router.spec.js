@@ -254,7 +254,7 @@ test('a stopped service worker: the page gets an error, the orphaned prompt is c
   const page = await openSite(context);
   const answer = sendRequest(page, 'webauthn.get', { options: getOptions });
   const consent = await consentReady(await waitForConsent(context));
-  await stopServiceWorkers(page);
+  await stopServiceWorkers(context, { page });
   expect((await answer).error).toMatchObject({ name: 'NotAllowedError' }); // the relay saw its port close
   // Approving now wakes the new worker, which no longer knows the request: the prompt goes away.
   await press(consent, '#approve');

@@ -36,11 +36,8 @@ async function markTime(consent, name) {
   return consent.evaluate((n) => performance.timeOrigin + performance.getEntriesByName(n)[0].startTime, name);
 }
 
-async function oneRound(context, sw, page, { stopFirst }) {
-  if (stopFirst) await stopServiceWorkers(page);
-  if (sw && !stopFirst) {
-    await fakeBridge(sw, { '/v1/webauthn/prepare': 'webauthn-prepare', '/v1/webauthn/get': { status: 200, body: registration } });
-  }
+// oneRound: one request from page, shown, approved inside the prompt; answers the two intervals in ms.
+async function oneRound(context, page) {
   const answer = timedRequest(page, 'webauthn.get', { options: getOptions });
   const consent = await consentReady(await waitForConsent(context));
   const shownAt = await markTime(consent, 'twinkey-consent-shown');
@@ -60,7 +57,7 @@ test('page call -> prompt shown (warm), approve -> page answer', async ({ twinke
   const page = await openSite(context);
   await fakeBridge(sw, { '/v1/webauthn/prepare': 'webauthn-prepare', '/v1/webauthn/get': { status: 200, body: registration } });
   const rounds = [];
-  for (let i = 0; i < ROUNDS + 1; i++) rounds.push(await oneRound(context, sw, page, { stopFirst: false }));
+  for (let i = 0; i < ROUNDS + 1; i++) rounds.push(await oneRound(context, page));
   rounds.shift(); // the first round warms the consent page's resources
   const toPrompt = median(rounds.map((r) => r.toPrompt));
   const approve = rounds.map((r) => r.approveToPage).filter((x) => x !== null);
@@ -76,7 +73,6 @@ test('page call -> prompt shown (warm), approve -> page answer', async ({ twinke
 test('page call -> prompt shown with the service worker stopped first', async ({ twinkey }) => {
   test.setTimeout(120_000);
   const { context, sw } = twinkey;
-  const control = await context.newPage(); // for the DevTools session that stops the workers
   const page = await openSite(context);
   // The fake routes do not survive a stop: the real (Go) prepare answers. With the stub bridge that is a 501,
   // answered without a prompt, so this measures the cold path only when the bridge is real.
@@ -85,7 +81,7 @@ test('page call -> prompt shown with the service worker stopped first', async ({
   await sw.evaluate(() => self.twinkey.bridge('/v1/vault/create', { passphrase: 'correct horse battery' }));
   const rounds = [];
   for (let i = 0; i < 3; i++) {
-    await stopServiceWorkers(control);
+    await stopServiceWorkers(context, { page });
     const answer = timedRequest(page, 'webauthn.create', { options: createOptions });
     const consent = await consentReady(await waitForConsent(context, { timeout: 20_000 }));
     const shownAt = await markTime(consent, 'twinkey-consent-shown');
