@@ -81,11 +81,12 @@ function disable() {
   $('passphrase').disabled = true;
 }
 
+// showGone says the request is over; a prompt window (opened with ?req=) then closes itself.
 function showGone(message) {
   $('operation').textContent = message;
   $('prompt').setAttribute('aria-busy', 'false');
   disable();
-  setTimeout(() => window.close(), 1500);
+  if (requestId) setTimeout(() => window.close(), 1500);
 }
 
 async function answer(approve) {

@@ -57,7 +57,24 @@ async function readAnswer(response) {
  */
 export class BridgeHost {
   #instance = null; // Promise<{binding, inflight: Set<reject>, alive: boolean}> of the running instance
+  #running = null;  // the same state once started, for synchronous use
   #restarts = [];   // start times of recent restarts
+
+  constructor() {
+    // The Go side caches what it read from chrome.storage (wasm/sw/storage.go); changes made by anything else
+    // must reach the instance running now. One listener for the host's lifetime, so a replaced instance leaves
+    // nothing registered behind. Registered synchronously: the module is evaluated in the worker's first turn.
+    chrome.storage.onChanged.addListener((changes, areaName) => {
+      const state = this.#running;
+      if (state?.alive && typeof state.binding.storageChanged === 'function') {
+        try {
+          state.binding.storageChanged(changes, areaName);
+        } catch (err) {
+          this.#onExit(state, new BridgeUnavailable('bridge instance crashed', { cause: err }));
+        }
+      }
+    });
+  }
 
   /** start begins starting the instance (idempotent); call() also starts it when needed. */
   start() {
@@ -89,6 +106,7 @@ export class BridgeHost {
       readyPromise,
       exited.then(() => { throw new BridgeUnavailable('bridge instance exited before it was ready'); }),
     ]);
+    this.#running = state;
     return state;
   }
 
@@ -98,6 +116,7 @@ export class BridgeHost {
     for (const reject of state.inflight) reject(err);
     state.inflight.clear();
     this.#instance = null;
+    if (this.#running === state) this.#running = null;
     const now = Date.now();
     this.#restarts = this.#restarts.filter((t) => now - t < 60_000);
     if (this.#restarts.length < MAX_RESTARTS_PER_MINUTE) {

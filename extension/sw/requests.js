@@ -185,13 +185,13 @@ export class RequestRouter {
     if (prep.result.handler !== 'twinkey' || request.siteSettings.off || request.siteSettings.hardwareOnly) {
       return this.#notOurs(request);
     }
-    if (typeof prep.result.locked === 'boolean') {
-      request.locked = prep.result.locked;
-    } else {
+    // prepare answers `locked: true` for a locked and for a missing vault; only a missing one is not ours.
+    request.locked = prep.result.locked === true;
+    if (request.locked) {
       const status = await this.#call('/v1/vault/status', {});
-      request.locked = !(status.ok && status.result.unlocked === true);
+      if (request.state === State.DONE) return;
+      if (status.ok && status.result.exists === false) return this.#notOurs(request);
     }
-    if (request.state === State.DONE) return;
     const timeoutMs = timeoutFor(request.op, prep.result, request.payload);
     request.expiresAt = Date.now() + timeoutMs;
     request.timer = setTimeout(
@@ -324,8 +324,10 @@ export class RequestRouter {
     if (request.caller.crossOrigin) details.topOrigin = request.caller.topOrigin;
     if (isU2F(request.op)) details.appId = p.appId ?? request.payload.appId;
     else details.rpId = p.rpId;
+    // The account as the site names it (page data: shown as text only).
     const user = request.op === Op.WEBAUTHN_CREATE ? request.payload.options?.user : undefined;
-    if (user && typeof user.name === 'string') details.user = user.name.slice(0, 256);
+    const userName = typeof p.user === 'string' ? p.user : user?.name;
+    if (typeof userName === 'string' && userName) details.user = userName.slice(0, 256);
     if (user && typeof user.displayName === 'string') details.userDisplayName = user.displayName.slice(0, 256);
     return { ok: true, result: details };
   }

@@ -13,6 +13,7 @@ package main
 
 import (
 	"crypto/rand"
+	"syscall/js"
 	"time"
 
 	"github.com/syumai/workers"
@@ -21,13 +22,34 @@ import (
 )
 
 func main() {
+	local, session := newChromeStorage(storageAreaLocal), newChromeStorage(storageAreaSession)
+	exposeStorageChanged(map[storageArea]chromeStorage{storageAreaLocal: local, storageAreaSession: session})
 	env := bridge.Env{
-		Local:   newChromeStorage(storageAreaLocal),
-		Session: newChromeStorage(storageAreaSession),
+		Local:   local,
+		Session: session,
 		Rand:    rand.Reader,
 		Now:     time.Now,
 	}
 	// Serve blocks for the life of the service worker: servePersistently never lets syumai/workers see a
 	// finished response body, so its Done channel never closes.
 	workers.Serve(servePersistently(bridge.NewHandler(env)))
+}
+
+// exposeStorageChanged installs context.binding.storageChanged(changes, areaName), which the JavaScript host
+// calls from its one chrome.storage.onChanged listener (extension/sw/bridge-host.js). The host, not this
+// instance, owns the listener, so a replaced instance leaves nothing registered behind.
+func exposeStorageChanged(areas map[storageArea]chromeStorage) {
+	binding := js.Global().Get("context").Get("binding")
+	if binding.Type() != js.TypeObject {
+		return
+	}
+	binding.Set("storageChanged", js.FuncOf(func(_ js.Value, args []js.Value) any {
+		if len(args) < 2 || args[0].Type() != js.TypeObject || args[1].Type() != js.TypeString {
+			return nil
+		}
+		if s, ok := areas[storageArea(args[1].String())]; ok {
+			s.changed(args[0])
+		}
+		return nil
+	}))
 }

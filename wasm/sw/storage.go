@@ -21,17 +21,26 @@ const (
 // errStorageValue reports a stored value this adapter did not write (not a base64 string).
 var errStorageValue = errors.New("chrome.storage value is not a base64 string")
 
-// chromeStorage implements bridge.Storage over one chrome.storage area.
+// chromeStorage implements bridge.Storage over one chrome.storage area, with a write-through cache.
 //
 // Each value is stored under its key as a standard-base64 string of the bytes: chrome.storage holds JSON values
 // only. Keys are used as given (bridge-owned keys are listed in extension/MESSAGES.md "Storage"). The area is
 // looked up on every call, so an instance built where chrome.storage is missing (a test runner) fails per call
 // instead of at start-up.
+//
+// Cache: this Go instance is the only writer of the bridge's keys, so values it read or wrote are kept in memory
+// and later Gets skip the round trip to the browser (each costs about a millisecond from Go). Storage stays
+// authoritative: Set and Delete still return only once Chrome has the write, the cache starts empty in every
+// instance, and chrome.storage.onChanged (forwarded by extension/sw/bridge-host.js to storageChanged) drops any
+// entry that something else changed.
 type chromeStorage struct {
-	area storageArea
+	area  storageArea
+	cache *storageCache
 }
 
-func newChromeStorage(area storageArea) chromeStorage { return chromeStorage{area: area} }
+func newChromeStorage(area storageArea) chromeStorage {
+	return chromeStorage{area: area, cache: newStorageCache()}
+}
 
 func (s chromeStorage) object() (js.Value, error) {
 	chrome := js.Global().Get("chrome")
@@ -47,6 +56,13 @@ func (s chromeStorage) object() (js.Value, error) {
 
 // Get answers (nil, nil) for a missing key.
 func (s chromeStorage) Get(ctx context.Context, key string) ([]byte, error) {
+	if v, present, ok := s.cache.get(key); ok {
+		if !present {
+			return nil, nil
+		}
+		return v, nil
+	}
+	version := s.cache.version(key)
 	area, err := s.object()
 	if err != nil {
 		return nil, err
@@ -57,15 +73,18 @@ func (s chromeStorage) Get(ctx context.Context, key string) ([]byte, error) {
 	}
 	v := items.Get(key)
 	if v.IsUndefined() || v.IsNull() {
+		s.cache.fill(key, version, "", nil, false)
 		return nil, nil
 	}
 	if v.Type() != js.TypeString {
 		return nil, fmt.Errorf("chrome.storage.%s %q: %w", s.area, key, errStorageValue)
 	}
-	b, err := base64.StdEncoding.DecodeString(v.String())
+	encoded := v.String()
+	b, err := base64.StdEncoding.DecodeString(encoded)
 	if err != nil {
 		return nil, fmt.Errorf("chrome.storage.%s %q: %w", s.area, key, errStorageValue)
 	}
+	s.cache.fill(key, version, encoded, b, true)
 	return b, nil
 }
 
@@ -76,11 +95,14 @@ func (s chromeStorage) Set(ctx context.Context, key string, value []byte) error 
 	if err != nil {
 		return err
 	}
+	encoded := base64.StdEncoding.EncodeToString(value)
 	items := js.Global().Get("Object").New()
-	items.Set(key, base64.StdEncoding.EncodeToString(value))
+	items.Set(key, encoded)
+	s.cache.drop(key) // until Chrome confirms, the stored value is not known
 	if _, err := awaitPromise(ctx, area.Call("set", items)); err != nil {
 		return fmt.Errorf("chrome.storage.%s.set %q: %w", s.area, key, err)
 	}
+	s.cache.store(key, encoded, value, true)
 	return nil
 }
 
@@ -89,10 +111,31 @@ func (s chromeStorage) Delete(ctx context.Context, key string) error {
 	if err != nil {
 		return err
 	}
+	s.cache.drop(key)
 	if _, err := awaitPromise(ctx, area.Call("remove", key)); err != nil {
 		return fmt.Errorf("chrome.storage.%s.remove %q: %w", s.area, key, err)
 	}
+	s.cache.store(key, "", nil, false)
 	return nil
+}
+
+// changed handles chrome.storage.onChanged for this area: changes maps keys to {oldValue, newValue}. An entry
+// whose new value is what the cache holds (this instance's own write) stays; any other change drops it.
+func (s chromeStorage) changed(changes js.Value) {
+	keys := js.Global().Get("Object").Call("keys", changes)
+	for i := 0; i < keys.Length(); i++ {
+		key := keys.Index(i).String()
+		nv := changes.Get(key).Get("newValue")
+		switch {
+		case nv.IsUndefined():
+			s.cache.keepIf(key, func(e cacheEntry) bool { return !e.present })
+		case nv.Type() == js.TypeString:
+			encoded := nv.String()
+			s.cache.keepIf(key, func(e cacheEntry) bool { return e.present && e.encoded == encoded })
+		default:
+			s.cache.drop(key)
+		}
+	}
 }
 
 // awaitPromise blocks the calling goroutine until p settles or ctx ends. Go's js/wasm scheduler runs the

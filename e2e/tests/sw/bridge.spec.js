@@ -62,8 +62,12 @@ test('vault state survives a service-worker restart (real bridge only)', async (
   // chromeStorage (wasm/sw/storage.go) keeps bytes as standard base64 strings.
   expect(stored.vault).toMatch(/^[A-Za-z0-9+/]+=*$/);
   const page = await context.newPage();
-  await stopServiceWorkers(page);
-  await page.goto(`chrome-extension://${twinkey.extensionId}/consent/consent.html?req=none`);
+  await stopServiceWorkers(context, { page });
+  await page.goto(`chrome-extension://${twinkey.extensionId}/consent/consent.html`);
   const after = await page.evaluate(() => chrome.runtime.sendMessage({ kind: 'bridge', route: '/v1/vault/status', body: {} }));
   expect(after).toMatchObject({ ok: true, result: { exists: true } });
+  // The Go side caches storage reads; a change made by anything else reaches it through chrome.storage.onChanged.
+  await page.evaluate(() => chrome.storage.local.remove('vault'));
+  await expect.poll(() => page.evaluate(() => chrome.runtime.sendMessage({ kind: 'bridge', route: '/v1/vault/status', body: {} })))
+    .toMatchObject({ ok: true, result: { exists: false } });
 });

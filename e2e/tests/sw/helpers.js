@@ -54,7 +54,8 @@ const getOptions = { challenge: 'AAECAwQFBgcICQoLDA0ODw', allowCredentials: [{ t
 /**
  * fakeBridge installs fake answers for bridge routes in the service worker and records the bodies it receives
  * in self.__calls (route -> [body]). answers: {route: {status, body}} or {route: '<kind>'} for the canned
- * prepare answers below (with `locked`, `handler`, `userVerification`, `timeoutMs` overridable through opts).
+ * answers below (with `locked`, `exists`, `handler`, `userVerification`, `excluded`, `timeoutMs`, `passphrase`
+ * overridable through opts).
  */
 async function fakeBridge(sw, answers, opts = {}) {
   await sw.evaluate(([answers, opts]) => {
@@ -69,8 +70,9 @@ async function fakeBridge(sw, answers, opts = {}) {
       } }),
       'u2f-prepare': (b) => ({ status: 200, body: {
         op: b.op, appId: b.appId, handler: opts.handler ?? 'twinkey', excluded: false, keyHandles: [],
+        locked: state.locked,
       } }),
-      'status': () => ({ status: 200, body: { exists: true, unlocked: !state.locked, role: 'primary' } }),
+      'status': () => ({ status: 200, body: { exists: opts.exists !== false, unlocked: !state.locked, role: 'primary' } }),
       'unlock': (b) => {
         if (b.passphrase !== (opts.passphrase ?? 'correct horse')) {
           return { status: 403, body: { error: { name: 'WrongPassphrase', u2fCode: 1, message: 'wrong passphrase' } } };

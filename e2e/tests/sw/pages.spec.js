@@ -4,10 +4,10 @@
 const { test, expect, waitForConsent } = require('../../fixtures');
 const { openSite, sendRequest, getOptions, fakeBridge, consentReady, press } = require('./helpers');
 
-// extensionPage opens an extension page whose script does nothing lasting (the consent page for no request).
+// extensionPage opens an extension page: the consent page without a request, which stays open and idle.
 async function extensionPage(twinkey) {
   const page = await twinkey.context.newPage();
-  await page.goto(`chrome-extension://${twinkey.extensionId}/consent/consent.html?req=none`);
+  await page.goto(`chrome-extension://${twinkey.extensionId}/consent/consent.html`);
   return page;
 }
 
@@ -49,14 +49,15 @@ test('activity: newest first, capped at 200, clearable', async ({ twinkey }) => 
   expect((await send(page, { kind: 'activity.list' })).result).toEqual([]);
 });
 
-test('only vault routes are proxied; consent messages need a pending request', async ({ twinkey }) => {
+test('only vault routes are proxied; consent messages only from a prompt', async ({ twinkey }) => {
   const page = await extensionPage(twinkey);
   expect(await send(page, { kind: 'bridge', route: '/v1/webauthn/get', body: {} }))
     .toMatchObject({ ok: false, error: { name: 'TypeError' } });
   const status = await send(page, { kind: 'bridge', route: '/v1/vault/status', body: {} });
   if (status.ok) expect(typeof status.result.exists).toBe('boolean');
   else expect(status.error.name).toBe('NotSupportedError'); // the stub bridge
-  expect(await send(page, { kind: 'consent.get', requestId: 'q-nope' })).toMatchObject({ ok: false, error: { name: 'NotPending' } });
-  expect(await send(page, { kind: 'consent.answer', requestId: 'q-nope', approve: true })).toMatchObject({ ok: false, error: { name: 'NotPending' } });
+  // Consent messages are accepted only from a prompt page (consent.html?req=…) showing that request.
+  expect(await send(page, { kind: 'consent.get', requestId: 'q-nope' })).toMatchObject({ ok: false, error: { name: 'NotAllowedError' } });
+  expect(await send(page, { kind: 'consent.answer', requestId: 'q-nope', approve: true })).toMatchObject({ ok: false, error: { name: 'NotAllowedError' } });
   expect(await send(page, { kind: 'nonsense' })).toMatchObject({ ok: false, error: { name: 'TypeError' } });
 });

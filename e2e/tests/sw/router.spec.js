@@ -142,7 +142,7 @@ test('one pending request per tab (OperationError); one prompt at a time across 
 test('locked vault: the prompt asks for the passphrase, a wrong one keeps it open, then unlock and sign', async ({ twinkey }) => {
   const { context, sw } = twinkey;
   await fakeBridge(sw, {
-    '/v1/webauthn/prepare': 'webauthn-prepare', '/v1/vault/unlock': 'unlock',
+    '/v1/webauthn/prepare': 'webauthn-prepare', '/v1/vault/unlock': 'unlock', '/v1/vault/status': 'status',
     '/v1/webauthn/get': { status: 200, body: registration },
   }, { locked: true });
   const page = await openSite(context);
@@ -198,6 +198,10 @@ test('not Twinkey\'s: platform handler and site settings fall back without a pro
   expect(await sendRequest(page, 'webauthn.get', { options: getOptions })).toEqual({ ok: true, result: { fallback: true } });
   await sw.evaluate(() => chrome.storage.local.set({ settings: { sites: { 'app.sw-test.example': { hardwareOnly: true } } } }));
   expect(await sendRequest(page, 'webauthn.create', { options: createOptions })).toEqual({ ok: true, result: { fallback: true } });
+  // No vault yet (prepare says locked, status says it does not exist): Twinkey is not set up, fall back.
+  await fakeBridge(sw, { '/v1/webauthn/prepare': 'webauthn-prepare', '/v1/vault/status': 'status' }, { locked: true, exists: false });
+  await sw.evaluate(() => chrome.storage.local.remove('settings'));
+  expect(await sendRequest(page, 'webauthn.get', { options: getOptions })).toEqual({ ok: true, result: { fallback: true } });
   expect(context.pages().filter((p) => p.url().includes('/consent/'))).toHaveLength(0);
 });
 
@@ -250,7 +254,7 @@ test('a stopped service worker: the page gets an error, the orphaned prompt is c
   const page = await openSite(context);
   const answer = sendRequest(page, 'webauthn.get', { options: getOptions });
   const consent = await consentReady(await waitForConsent(context));
-  await stopServiceWorkers(page);
+  await stopServiceWorkers(context, { page });
   expect((await answer).error).toMatchObject({ name: 'NotAllowedError' }); // the relay saw its port close
   // Approving now wakes the new worker, which no longer knows the request: the prompt goes away.
   await press(consent, '#approve');

@@ -1,8 +1,8 @@
 // Timing of the consent path in real Chromium (figures are printed and attached as annotations):
 //   page call -> consent prompt shown, warm and with the service worker stopped first (targets 50 / 300 ms);
 //   approve click -> page promise settled, against Chromium's own virtual authenticator (target: within 3x).
-// The machine is shared and noisy: the assertions allow headroom over the targets; the printed medians are the
-// numbers to read.
+// The machine is shared and noisy (load averages of 10-17 on 2 cores were seen): the assertions only catch gross
+// regressions; the printed medians are the numbers to read.
 'use strict';
 
 const { test, expect, waitForConsent, stopServiceWorkers, addVirtualAuthenticator } = require('../../fixtures');
@@ -36,11 +36,8 @@ async function markTime(consent, name) {
   return consent.evaluate((n) => performance.timeOrigin + performance.getEntriesByName(n)[0].startTime, name);
 }
 
-async function oneRound(context, sw, page, { stopFirst }) {
-  if (stopFirst) await stopServiceWorkers(page);
-  if (sw && !stopFirst) {
-    await fakeBridge(sw, { '/v1/webauthn/prepare': 'webauthn-prepare', '/v1/webauthn/get': { status: 200, body: registration } });
-  }
+// oneRound: one request from page, shown, approved inside the prompt; answers the two intervals in ms.
+async function oneRound(context, page) {
   const answer = timedRequest(page, 'webauthn.get', { options: getOptions });
   const consent = await consentReady(await waitForConsent(context));
   const shownAt = await markTime(consent, 'twinkey-consent-shown');
@@ -60,7 +57,7 @@ test('page call -> prompt shown (warm), approve -> page answer', async ({ twinke
   const page = await openSite(context);
   await fakeBridge(sw, { '/v1/webauthn/prepare': 'webauthn-prepare', '/v1/webauthn/get': { status: 200, body: registration } });
   const rounds = [];
-  for (let i = 0; i < ROUNDS + 1; i++) rounds.push(await oneRound(context, sw, page, { stopFirst: false }));
+  for (let i = 0; i < ROUNDS + 1; i++) rounds.push(await oneRound(context, page));
   rounds.shift(); // the first round warms the consent page's resources
   const toPrompt = median(rounds.map((r) => r.toPrompt));
   const approve = rounds.map((r) => r.approveToPage).filter((x) => x !== null);
@@ -70,27 +67,33 @@ test('page call -> prompt shown (warm), approve -> page answer', async ({ twinke
   test.info().annotations.push({ type: 'warm page->prompt (ms)', description: toPrompt.toFixed(1) });
   test.info().annotations.push({ type: 'approve->page (ms)', description: approveMedian.toFixed(1) });
   expect(rounds.every((r) => r.ok)).toBe(true);
-  expect(toPrompt).toBeLessThan(250); // target 50 ms on an idle machine
+  expect(toPrompt).toBeLessThan(1000); // target 50 ms on an idle machine
 });
 
 test('page call -> prompt shown with the service worker stopped first', async ({ twinkey }) => {
+  test.setTimeout(120_000);
   const { context, sw } = twinkey;
   const page = await openSite(context);
   // The fake routes do not survive a stop: the real (Go) prepare answers. With the stub bridge that is a 501,
   // answered without a prompt, so this measures the cold path only when the bridge is real.
   const status = await sw.evaluate(() => self.twinkey.bridge('/v1/vault/status', {}).then(() => true, () => false));
   test.skip(!status, 'the bridge is still the 501 stub: a cold service worker has no fake prepare to prompt with');
-  await sw.evaluate(() => self.twinkey.bridge('/v1/vault/create', { passphrase: 'correct horse battery' }).catch(() => {}));
+  await sw.evaluate(() => self.twinkey.bridge('/v1/vault/create', { passphrase: 'correct horse battery' }));
   const rounds = [];
   for (let i = 0; i < 3; i++) {
-    await stopServiceWorkers(page);
+    await stopServiceWorkers(context, { page });
     const answer = timedRequest(page, 'webauthn.create', { options: createOptions });
-    const consent = await consentReady(await waitForConsent(context));
-    rounds.push((await markTime(consent, 'twinkey-consent-shown')) - (await answer.catch(() => null) ?? { sentAt: NaN }).sentAt);
+    const consent = await consentReady(await waitForConsent(context, { timeout: 20_000 }));
+    const shownAt = await markTime(consent, 'twinkey-consent-shown');
     await press(consent, '#deny');
+    const { sentAt, ok } = await answer;
+    expect(ok).toBe(false);
+    rounds.push(shownAt - sentAt);
+    await expect.poll(() => consent.isClosed()).toBe(true);
   }
   console.log(`cold: page call -> prompt shown [${rounds.map((x) => x.toFixed(1))}] ms`);
-  expect(median(rounds)).toBeLessThan(1000); // target 300 ms on an idle machine
+  test.info().annotations.push({ type: 'cold page->prompt (ms)', description: median(rounds).toFixed(1) });
+  expect(median(rounds)).toBeLessThan(3000); // target 300 ms on an idle machine
 });
 
 test('reference: Chromium\'s virtual authenticator, navigator.credentials.get round trip', async ({ plain }) => {
