@@ -99,4 +99,12 @@ test('u2f.html without an extension: Google\'s u2f-api.js finds no transport and
   await page.click('#register');
   const rec = await result(page);
   expect(rec).toMatchObject({ op: 'u2f-register', status: 'error', errorName: 'NO_RESPONSE' });
+
+  // Without the shim (?shim=0) and without an extension there is no window.u2f at all (Chromium removed it).
+  await page.goto(rp.url(`/u2f.html?username=nou2f&shim=0&api=1.0`, { origin: 'https' }));
+  expect(await page.evaluate(() => typeof window.u2f)).toBe('undefined');
+  await page.click('#sign');
+  expect(await result(page)).toMatchObject({ op: 'u2f-sign', status: 'error', errorName: 'RPError', code: 'no-credentials' });
+  await page.click('#register');
+  expect(await result(page)).toMatchObject({ op: 'u2f-register', status: 'error', errorName: 'NO_U2F_API' });
 });
