@@ -62,7 +62,8 @@ async function launchProfile(opts = {}) {
   const userDataDir = opts.userDataDir || fs.mkdtempSync(path.join(os.tmpdir(), 'twinkey-profile-'));
   const context = await base.chromium.launchPersistentContext(userDataDir, {
     executablePath: chromiumPath,
-    headless: opts.headless !== false,
+    // TWINKEY_HEADED=1 shows the windows (run under xvfb-run on a machine without a display).
+    headless: opts.headless ?? process.env.TWINKEY_HEADED !== '1',
     args: chromiumArgs(opts.extensionDir || null),
     ignoreHTTPSErrors: true,
     viewport: { width: 1000, height: 800 },
