@@ -62,7 +62,8 @@ async function launchProfile(opts = {}) {
   const userDataDir = opts.userDataDir || fs.mkdtempSync(path.join(os.tmpdir(), 'twinkey-profile-'));
   const context = await base.chromium.launchPersistentContext(userDataDir, {
     executablePath: chromiumPath,
-    headless: opts.headless !== false,
+    // TWINKEY_HEADED=1 shows the windows (run under xvfb-run on a machine without a display).
+    headless: opts.headless ?? process.env.TWINKEY_HEADED !== '1',
     args: chromiumArgs(opts.extensionDir || null),
     ignoreHTTPSErrors: true,
     viewport: { width: 1000, height: 800 },
@@ -230,25 +231,33 @@ async function addVirtualAuthenticator(page, { protocol = 'ctap2', transport = '
 }
 
 /**
- * stopServiceWorkers stops every service worker of page's profile, the extension's included, through CDP
+ * stopServiceWorkers stops every service worker of the profile, the extension's included, through CDP
  * (ServiceWorker.stopAllWorkers), and resolves once each reports "stopped". The next message to the extension
  * starts its worker again: that is a cold start. Measured on Chromium 156: 20-40 ms to stop.
- * @param {import('@playwright/test').Page} page any page of the profile
+ *
+ * The CDP session lives on a helper page of its own, closed afterwards: a ServiceWorker session on a page resets
+ * that page's WebAuthn virtual-authenticator environment. page, when given, is brought back to the front (native
+ * WebAuthn needs the focused page).
+ * @param {import('@playwright/test').BrowserContext} context
+ * @param {{page?: import('@playwright/test').Page, timeout?: number}} opts
  */
-async function stopServiceWorkers(page, { timeout = 5000 } = {}) {
-  const cdp = await page.context().newCDPSession(page);
+async function stopServiceWorkers(context, { page = null, timeout = 5000 } = {}) {
+  const helper = await context.newPage();
+  const cdp = await context.newCDPSession(helper);
   const status = new Map();
   cdp.on('ServiceWorker.workerVersionUpdated', (e) => { for (const v of e.versions) status.set(v.versionId, v.runningStatus); });
   try {
     await cdp.send('ServiceWorker.enable');
     await cdp.send('ServiceWorker.stopAllWorkers');
     const deadline = Date.now() + timeout;
-    while ([...status.values()].some((s) => s !== 'stopped')) {
+    while (!status.size || [...status.values()].some((s) => s !== 'stopped')) {
       if (Date.now() > deadline) throw new Error(`service workers still ${[...status.values()]} after ${timeout} ms`);
       await new Promise((r) => setTimeout(r, 5));
     }
   } finally {
     await cdp.detach().catch(() => {});
+    await helper.close().catch(() => {});
+    if (page) await page.bringToFront();
   }
 }
 

@@ -22,15 +22,17 @@ var pagesFS embed.FS
 type errorCode string
 
 const (
-	codeBadRequest     errorCode = "bad-request"      // malformed JSON or parameters
-	codeUnknownUser    errorCode = "unknown-user"     // login for a user that does not exist
-	codeNoCredentials  errorCode = "no-credentials"   // login for a user without matching credentials
-	codeCeremony       errorCode = "unknown-ceremony" // finish without a matching, unexpired begin
-	codeVerification   errorCode = "verification"     // the verifier library rejected the response
-	codePossibleClone  errorCode = "possible-clone"   // signature counter did not increase
-	codeInternal       errorCode = "internal"
-	maxRequestBodySize           = 64 << 10
+	codeBadRequest    errorCode = "bad-request"      // malformed JSON or parameters
+	codeUnknownUser   errorCode = "unknown-user"     // login for a user that does not exist
+	codeNoCredentials errorCode = "no-credentials"   // login for a user without matching credentials
+	codeCeremony      errorCode = "unknown-ceremony" // finish without a matching, unexpired begin
+	codeVerification  errorCode = "verification"     // the verifier library rejected the response
+	codePossibleClone errorCode = "possible-clone"   // signature counter did not increase
+	codeInternal      errorCode = "internal"
 )
+
+// maxRequestBodySize bounds every JSON request body.
+const maxRequestBodySize = 64 << 10
 
 // errPossibleClone is the refusal of a login whose signature counter did not increase (W3C WebAuthn Level 3
 // §7.2 step 22; FIDO U2F raw messages §4.1): either the authenticator was cloned or it malfunctions.
