@@ -11,8 +11,8 @@
 //   plain         a Chromium profile WITHOUT the extension: {context, newPage()}; combine with
 //                 addVirtualAuthenticator(page) for Chromium's own authenticator.
 //
-// Helpers (exported): waitForConsent, createVault, bridge, addVirtualAuthenticator, stopServiceWorkers,
-// chromiumArgs, launchProfile, startRelyingParty.
+// Helpers (exported): waitForConsent, answerConsent, consentPages, createVault, restoreVault, bridge,
+// addVirtualAuthenticator, stopServiceWorkers, chromiumArgs, launchProfile, startRelyingParty.
 'use strict';
 
 const base = require('@playwright/test');
@@ -203,6 +203,32 @@ async function createVault(sw, passphrase) {
   return bridge(sw, '/v1/vault/create', { passphrase });
 }
 
+/** restoreVault restores phrase in this profile as role ('backup' for the twin); returns {role}. */
+async function restoreVault(sw, phrase, passphrase, role = 'backup') {
+  return bridge(sw, '/v1/vault/restore', { phrase, role, passphrase });
+}
+
+/**
+ * answerConsent waits for the consent prompt, types passphrase when it asks for one, and clicks approve (or deny).
+ * Returns {site, operation} as the prompt showed them.
+ */
+async function answerConsent(context, { approve = true, passphrase = null, timeout = 10_000 } = {}) {
+  const consent = await waitForConsent(context, { timeout });
+  const shown = {
+    site: (await consent.locator('#site').textContent().catch(() => '')) || '',
+    operation: (await consent.locator('#operation').textContent().catch(() => '')) || '',
+  };
+  const pass = consent.locator('input#passphrase');
+  if (approve && passphrase !== null && await pass.isVisible()) await pass.fill(passphrase);
+  await consent.locator(approve ? 'button#approve' : 'button#deny').click();
+  return shown;
+}
+
+/** consentPages lists the consent prompts open in context (to assert that none was shown). */
+function consentPages(context) {
+  return context.pages().filter((p) => /^chrome-extension:\/\/[a-p]{32}\/consent\/consent\.html/.test(p.url()));
+}
+
 /**
  * addVirtualAuthenticator attaches Chromium's own virtual authenticator to page's target (CDP WebAuthn domain).
  * protocol 'ctap2' (packed/none attestation) or 'u2f' (fido-u2f attestation); presence is simulated.
@@ -305,6 +331,7 @@ const test = base.test.extend({
 
 module.exports = {
   test, expect: base.expect,
-  waitForConsent, createVault, bridge, addVirtualAuthenticator, stopServiceWorkers,
+  waitForConsent, answerConsent, consentPages, createVault, restoreVault, bridge, addVirtualAuthenticator,
+  stopServiceWorkers,
   chromiumArgs, launchProfile, startRelyingParty, extensionBuilt, RelyingParty, NO_EXTENSION_REASON,
 };

@@ -4,7 +4,8 @@
 'use strict';
 const path = require('node:path');
 const {
-  test, expect, launchProfile, waitForConsent, createVault, addVirtualAuthenticator, stopServiceWorkers,
+  test, expect, launchProfile, waitForConsent, answerConsent, consentPages, createVault, addVirtualAuthenticator,
+  stopServiceWorkers,
 } = require('../fixtures');
 
 const fakeExtension = path.join(__dirname, '..', 'testdata', 'fake-extension');
@@ -31,8 +32,13 @@ test.describe('fixtures self-test on the fake extension', () => {
     await expect(page.locator('#result')).toHaveAttribute('data-status', 'ok');
 
     await page.click('#login');
-    await (await waitForConsent(profile.context)).click('button#deny');
+    expect(await answerConsent(profile.context, { approve: false })).toEqual({ site: new URL(rp.http[0]).host, operation: 'get' });
     await expect(page.locator('#result')).toHaveAttribute('data-error-name', 'NotAllowedError');
+    await expect.poll(() => consentPages(profile.context).length).toBe(0);
+
+    await page.click('#login');
+    await answerConsent(profile.context, { passphrase: 'unused' });
+    await expect(page.locator('#result')).toHaveAttribute('data-status', 'ok');
   });
 
   test('stopServiceWorkers stops the extension worker; the next request starts it again', async ({ rp }) => {
