@@ -21,23 +21,47 @@ check_fmt() {
   if [ -n "$bad" ]; then echo "gofmt would change:"; echo "$bad"; exit 1; fi
 }
 
+# build_host cross-builds the native host (pure Go) for every supported platform into dist/host/OS-ARCH/.
+build_host() {
+  local os arch ext
+  for os in linux darwin windows; do
+    for arch in amd64 arm64; do
+      ext=""; [ "$os" = windows ] && ext=".exe"
+      CGO_ENABLED=0 GOOS=$os GOARCH=$arch go build -trimpath -ldflags='-s -w' \
+        -o "dist/host/$os-$arch/twinkey-host$ext" ./cmd/twinkey-host
+    done
+  done
+  echo "native host: dist/host/{linux,darwin,windows}-{amd64,arm64}/"
+}
+
 cmd_build() {
   build_go
-  [ -x scripts/build-extension.sh ] && scripts/build-extension.sh || true
+  scripts/build-extension.sh
+  build_host
 }
 
 cmd_test() {
   echo "== gofmt"; check_fmt
   echo "== go vet"; go vet ./...
-  echo "== wasm build of the core"; GOOS=js GOARCH=wasm go build ./core/...
+  echo "== wasm build of the core, vet of the wasm entry points"
+  GOOS=js GOARCH=wasm go build ./core/...
+  GOOS=js GOARCH=wasm go vet ./wasm/...
   echo "== go test -race"; go test -race -count=1 ./...
+  echo "== js/wasm tests under Node"
+  GOOS=js GOARCH=wasm go test -count=1 -exec "$(go env GOROOT)/lib/wasm/go_js_wasm_exec" ./wasm/... ./core/keys ./core/webauthn
   if [ -f e2e/package.json ]; then
     echo "== e2e"; scripts/e2e.sh
   fi
 }
 
+# demo: the RP and a Chromium with Twinkey (headed where a display exists; --headless runs a scripted tour with
+# screenshots in dist/demo/); --native runs the Go walk-through without a browser.
 cmd_demo() {
-  go run ./cmd/twinkey-demo "$@"
+  if [ "${1:-}" = "--native" ]; then go run ./cmd/twinkey-demo; return; fi
+  scripts/build-extension.sh
+  [ -d e2e/node_modules/@playwright/test ] || (cd e2e && npm ci --no-audit --no-fund)
+  go build -o e2e/.bin/rp ./e2e/rp
+  TWINKEY_RP_BIN="$root/e2e/.bin/rp" node e2e/demo/tour.js "$@"
 }
 
 cmd_bench() {
