@@ -48,7 +48,7 @@ cmd_test() {
   GOOS=js GOARCH=wasm go vet ./wasm/...
   echo "== go test -race"; go test -race -count=1 ./...
   echo "== js/wasm tests under Node"
-  GOOS=js GOARCH=wasm go test -count=1 -exec "$(go env GOROOT)/lib/wasm/go_js_wasm_exec" ./wasm/... ./core/keys ./core/webauthn
+  GOOS=js GOARCH=wasm go test -count=1 -exec "$(go env GOROOT)/lib/wasm/go_js_wasm_exec" ./wasm/ui/... ./core/keys ./core/webauthn
   if [ -f e2e/package.json ]; then
     echo "== e2e"; scripts/e2e.sh
   fi
