@@ -2,8 +2,10 @@ package bridge_test
 
 import (
 	"bytes"
+	"context"
 	"crypto/rand"
 	"encoding/json"
+	"errors"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -407,5 +409,61 @@ func TestMalformedBridgeRequests(t *testing.T) {
 	resp, _ := http.Post(p.srv.URL+"/v1/nope", "application/json", strings.NewReader("{}"))
 	if resp.StatusCode != http.StatusNotFound {
 		t.Fatalf("unknown route: %d", resp.StatusCode)
+	}
+}
+
+// failingStorage fails writes of one key, as a browser killed in the middle of a storage write would leave it:
+// the write either happened whole (chrome.storage writes a value at once) or not at all.
+type failingStorage struct {
+	*bridge.MemoryStorage
+	failKey string
+}
+
+func (f *failingStorage) Set(ctx context.Context, key string, value []byte) error {
+	if key == f.failKey {
+		return errors.New("interrupted")
+	}
+	return f.MemoryStorage.Set(ctx, key, value)
+}
+
+func (f *failingStorage) Delete(ctx context.Context, key string) error {
+	if key == f.failKey {
+		return errors.New("interrupted")
+	}
+	return f.MemoryStorage.Delete(ctx, key)
+}
+
+// Changing the passphrase or erasing, interrupted at any step, leaves the old vault or the new one, readable.
+func TestInterruptedPassphraseChangeAndErase(t *testing.T) {
+	local, session := &bridge.MemoryStorage{}, &bridge.MemoryStorage{}
+	flaky := &failingStorage{MemoryStorage: local}
+	p := &profile{t: t, local: local, session: session}
+	p.srv = httptest.NewServer(bridge.NewHandler(bridge.Env{Local: flaky, Session: session, Rand: rand.Reader, VaultParams: testParams}))
+	t.Cleanup(p.srv.Close)
+	phrase := p.create()
+
+	// The new vault file cannot be written: the old one stays, and the old passphrase still opens it.
+	flaky.failKey = "vault"
+	if e := p.call("/v1/vault/passphrase", map[string]string{"old": passphrase, "new": "a new passphrase"}, nil); e == nil {
+		t.Fatal("passphrase change reported success without writing the vault")
+	}
+	flaky.failKey = ""
+	p.mustCall("/v1/vault/lock", struct{}{}, nil)
+	p.mustCall("/v1/vault/unlock", map[string]string{"passphrase": passphrase}, nil)
+	p.wantError("/v1/vault/unlock", map[string]string{"passphrase": "a new passphrase"}, "WrongPassphrase")
+
+	// Erase interrupted after the session key went: the vault is still there, locked, and opens again.
+	flaky.failKey = "vault"
+	if e := p.call("/v1/vault/erase", map[string]string{"confirm": "erase"}, nil); e == nil {
+		t.Fatal("erase reported success without removing the vault")
+	}
+	flaky.failKey = ""
+	if s := p.status(); !s.Exists || s.Unlocked {
+		t.Fatalf("after an interrupted erase: %+v", s)
+	}
+	var again struct{ Phrase string }
+	p.mustCall("/v1/vault/phrase", map[string]string{"passphrase": passphrase}, &again)
+	if again.Phrase != phrase {
+		t.Fatal("the vault after an interrupted erase holds another secret")
 	}
 }

@@ -220,8 +220,20 @@ async function answerConsent(context, { approve = true, passphrase = null, timeo
   };
   const pass = consent.locator('input#passphrase');
   if (approve && passphrase !== null && await pass.isVisible()) await pass.fill(passphrase);
-  await consent.locator(approve ? 'button#approve' : 'button#deny').click();
+  await press(consent, approve ? 'button#approve' : 'button#deny');
   return shown;
+}
+
+/**
+ * press clicks selector in a consent prompt. Approve and Deny close the prompt's window, sometimes before the
+ * click action returns: a prompt that is gone afterwards is the expected outcome, not an error.
+ */
+async function press(prompt, selector) {
+  try {
+    await prompt.locator(selector).click();
+  } catch (e) {
+    if (!prompt.isClosed()) throw e;
+  }
 }
 
 /** consentPages lists the consent prompts open in context (to assert that none was shown). */
@@ -331,7 +343,7 @@ const test = base.test.extend({
 
 module.exports = {
   test, expect: base.expect,
-  waitForConsent, answerConsent, consentPages, createVault, restoreVault, bridge, addVirtualAuthenticator,
+  waitForConsent, press, answerConsent, consentPages, createVault, restoreVault, bridge, addVirtualAuthenticator,
   stopServiceWorkers,
   chromiumArgs, launchProfile, startRelyingParty, extensionBuilt, RelyingParty, NO_EXTENSION_REASON,
 };

@@ -6,7 +6,7 @@
 'use strict';
 const fs = require('node:fs');
 const path = require('node:path');
-const { launchProfile, startRelyingParty, extensionBuilt, waitForConsent } = require('../fixtures');
+const { launchProfile, startRelyingParty, extensionBuilt, waitForConsent, press } = require('../fixtures');
 const { onboardCreate, openPage } = require('../tests/journeys/ui');
 
 const outDir = path.resolve(__dirname, '../../dist/demo');
@@ -45,7 +45,7 @@ async function main() {
       await site.click(button);
       const prompt = await waitForConsent(profile.context);
       await snap(prompt, `${button.slice(1)}-consent`);
-      await prompt.click('#approve');
+      await press(prompt, '#approve');
       await site.locator('#result[data-status="ok"], #result[data-status="error"]').waitFor();
       const record = JSON.parse(await site.locator('#result').textContent());
       console.log(`   RP says: ${record.status}${record.errorName ? ' ' + record.errorName : ''}`);

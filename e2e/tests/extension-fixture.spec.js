@@ -20,3 +20,10 @@ test('two profiles run side by side (the twin journey)', async ({ launchTwinkey 
   expect(primary.userDataDir).not.toBe(backup.userDataDir);
   expect(backup.extensionId).toBe(primary.extensionId);
 });
+
+test('on install, with no vault yet, the onboarding page opens', async ({ twinkey }) => {
+  const isOnboarding = (p) => p.url() === `chrome-extension://${twinkey.extensionId}/ui/onboarding.html`;
+  let page = twinkey.context.pages().find(isOnboarding);
+  if (!page) page = await twinkey.context.waitForEvent('page', { predicate: isOnboarding, timeout: 10_000 });
+  await expect(page.locator('#start-create')).toBeVisible();
+});

@@ -3,7 +3,7 @@
 // Only the extension's own pages are answered: sender.id must be this extension and sender.url one of its pages.
 // Content scripts share the extension id but run at web pages' URLs, so they are not answered.
 
-import { loadSettings, saveSettings } from './settings.js';
+import { loadSettings, saveSettings, markUserVerified } from './settings.js';
 import { CONSENT_PAGE } from './requests.js';
 
 // Vault routes extension pages may call (bridge/PROTOCOL.md "Vault").
@@ -81,7 +81,10 @@ export class PageMessages {
     if (answer.status !== 200) {
       return { ok: false, error: answer.body?.error ?? { name: 'NotReadableError', message: 'Bridge error.' } };
     }
-    if (OPENS_VAULT.has(route)) this.#autoLock.touch();
+    if (OPENS_VAULT.has(route)) {
+      this.#autoLock.touch();
+      await markUserVerified(); // the passphrase was just typed and checked
+    }
     if (CLOSES_VAULT.has(route)) this.#autoLock.cancel();
     return { ok: true, result: answer.body };
   }

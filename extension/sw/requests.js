@@ -14,7 +14,7 @@
 
 import { Op, Refusal, isU2F, refusalError, bridgeError } from './errors.js';
 import { identifyCaller } from './caller.js';
-import { loadSettings, siteKeys, siteSettings, CounterPolicy } from './settings.js';
+import { loadSettings, siteKeys, siteSettings, CounterPolicy, markUserVerified, verifiedWithin } from './settings.js';
 
 export const REQUEST_PORT = 'twinkey.request';
 export const CONSENT_PAGE = 'consent/consent.html';
@@ -363,6 +363,7 @@ export class RequestRouter {
         return { ok: true };
       }
       userVerified = true;
+      await markUserVerified();
       this.#autoLock.touch();
       if (request.locked) {
         // Routing by credential is decided once the vault is open (bridge/PROTOCOL.md, prepare).
@@ -383,6 +384,10 @@ export class RequestRouter {
     if (request.prepared.excluded === true) {
       this.#finish(request, { ok: false, error: refusalError(Refusal.EXCLUDED, request.op) }, 'excluded');
       return { ok: true };
+    }
+    if (!userVerified && request.prepared.userVerification === 'preferred') {
+      // "preferred": UV when the passphrase was entered within the configured window (ARCHITECTURE.md).
+      userVerified = await verifiedWithin((await loadSettings()).uvWindowMinutes);
     }
     const counterPolicy = request.siteSettings?.counterPolicy ?? CounterPolicy.TWIN;
     const body = { ...request.body, approval: { userPresent: true, userVerified }, counterPolicy };

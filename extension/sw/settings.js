@@ -9,6 +9,13 @@ export const ACTIVITY_LIMIT = 200;
 export const DEFAULT_AUTO_LOCK_MINUTES = 15;
 const MAX_AUTO_LOCK_MINUTES = 24 * 60;
 
+/**
+ * User verification for userVerification "preferred": UV is reported when the passphrase was entered within this
+ * many minutes (0: only when it was typed for this very request). "required" always asks for it.
+ */
+export const DEFAULT_UV_WINDOW_MINUTES = 5;
+const MAX_UV_WINDOW_MINUTES = 60;
+
 /** CounterPolicy values of bridge/PROTOCOL.md. */
 export const CounterPolicy = Object.freeze({ TWIN: 'twin', ZERO: 'zero' });
 
@@ -17,13 +24,15 @@ const SITE_KEY = /^[a-z0-9.-]{1,253}$/;
 
 /**
  * normalizeSettings turns stored or page-sent settings into the one shape the service worker uses:
- *   {autoLockMinutes: 0..1440 (0 = never), sites: {host: {hardwareOnly, off, counterPolicy}}}
+ *   {autoLockMinutes: 0..1440 (0 = never), uvWindowMinutes: 0..60, sites: {host: {hardwareOnly, off, counterPolicy}}}
  * Unknown fields are dropped; invalid values fall back to defaults.
  */
 export function normalizeSettings(untrusted) {
   const s = untrusted && typeof untrusted === 'object' ? untrusted : {};
   const minutes = Number.isInteger(s.autoLockMinutes) && s.autoLockMinutes >= 0 && s.autoLockMinutes <= MAX_AUTO_LOCK_MINUTES
     ? s.autoLockMinutes : DEFAULT_AUTO_LOCK_MINUTES;
+  const uvWindow = Number.isInteger(s.uvWindowMinutes) && s.uvWindowMinutes >= 0 && s.uvWindowMinutes <= MAX_UV_WINDOW_MINUTES
+    ? s.uvWindowMinutes : DEFAULT_UV_WINDOW_MINUTES;
   const sites = {};
   if (s.sites && typeof s.sites === 'object') {
     for (const [host, v] of Object.entries(s.sites)) {
@@ -35,7 +44,7 @@ export function normalizeSettings(untrusted) {
       };
     }
   }
-  return { autoLockMinutes: minutes, sites };
+  return { autoLockMinutes: minutes, uvWindowMinutes: uvWindow, sites };
 }
 
 export async function loadSettings() {
@@ -52,6 +61,7 @@ export async function saveSettings(partial) {
   const p = partial && typeof partial === 'object' ? partial : {};
   const next = normalizeSettings({
     autoLockMinutes: 'autoLockMinutes' in p ? p.autoLockMinutes : current.autoLockMinutes,
+    uvWindowMinutes: 'uvWindowMinutes' in p ? p.uvWindowMinutes : current.uvWindowMinutes,
     sites: 'sites' in p ? p.sites : current.sites,
   });
   await chrome.storage.local.set({ [SETTINGS_KEY]: next });
@@ -109,4 +119,20 @@ export class ActivityLog {
     this.#chain = this.#chain.then(() => chrome.storage.local.remove(ACTIVITY_KEY));
     await this.#chain;
   }
+}
+
+// The moment the passphrase was last verified (consent prompt or unlock page), in storage.session: it lives only
+// as long as the browser session, like the vault key.
+const UV_AT_KEY = 'uvAt';
+
+/** markUserVerified records that the passphrase was just verified. */
+export async function markUserVerified() {
+  await chrome.storage.session.set({ [UV_AT_KEY]: Date.now() });
+}
+
+/** verifiedWithin answers whether the passphrase was verified within the last `minutes`. */
+export async function verifiedWithin(minutes) {
+  if (!(minutes > 0)) return false;
+  const { [UV_AT_KEY]: at } = await chrome.storage.session.get(UV_AT_KEY);
+  return typeof at === 'number' && Date.now() - at <= minutes * 60_000;
 }

@@ -35,6 +35,14 @@ chrome.windows.onRemoved.addListener((windowId) => router.onWindowRemoved(window
 chrome.alarms.onAlarm.addListener((alarm) => autoLock.onAlarm(alarm).catch((e) => console.error('twinkey: auto-lock failed:', e?.message)));
 chrome.runtime.onStartup.addListener(() => autoLock.onStartup().catch((e) => console.error('twinkey: start-up lock failed:', e?.message)));
 
+// First install: until a vault exists the onboarding page is where a person starts.
+chrome.runtime.onInstalled.addListener(({ reason }) => {
+  if (reason !== 'install') return;
+  host.call('/v1/vault/status', {}).then(({ status, body }) => {
+    if (status === 200 && !body.exists) chrome.tabs.create({ url: chrome.runtime.getURL('ui/onboarding.html') });
+  }).catch((e) => console.error('twinkey: onboarding not opened:', e?.message));
+});
+
 router.cleanUpStalePrompts().catch(() => {});
 
 // testBridge answers the route's answer object, or throws an Error "<name>: <message> (HTTP <status>)".

@@ -6,7 +6,9 @@ package main
 //
 // Element IDs (stable, for tests):
 //   Vault:     #vault-state, #vault-role, #settings-unlock-link (when locked), #settings-lock (when unlocked)
-//   Auto-lock: #autolock-form, #autolock-minutes, #autolock-save, #autolock-status, #autolock-error
+//   Auto-lock: #autolock-form, #autolock-minutes, #autolock-save, #autolock-status, #autolock-error;
+//              user-verification window: #uv-window-form, #uv-window-minutes, #uv-window-save, #uv-window-status,
+//              #uv-window-error
 //   Sites:     #sites (table; each row tr[data-site=HOST]) with per-row controls #site-answer-HOST (select:
 //              twinkey | hardware | off), #site-policy-HOST (select: twin | zero), #site-remove-HOST;
 //              #sites-empty; add form #site-add-form, #site-new, #site-new-answer, #site-new-policy, #site-add;
@@ -137,7 +139,38 @@ func (s *settingsPage) autoLockSection() view.El {
 		d.Say("autolock-error", "")
 		d.Say("autolock-status", "Saved: Twinkey locks after "+view.Itoa(n)+" minutes without use.")
 	})
-	return section(d, "autolock", "Auto-lock", form)
+	return section(d, "autolock", "Auto-lock", form, s.uvWindowForm())
+}
+
+// uvWindowForm edits how long an entered passphrase counts as user verification for sites that prefer it.
+func (s *settingsPage) uvWindowForm() view.El {
+	d := s.doc
+	form := d.E("form", view.ID("uv-window-form"), view.A("novalidate", ""),
+		d.Field("uv-window-minutes", "Sites that prefer your passphrase: count it as entered for this many minutes", "number",
+			"From 0 to 60. With 0, only a passphrase typed for the request itself counts; sites that require it always ask.",
+			view.A("min", "0"), view.A("max", view.Itoa(prefs.MaxUVWindowMinutes)),
+			view.A("step", "1"), view.A("inputmode", "numeric"), view.A("value", view.Itoa(s.settings.UVWindowMinutes))),
+		d.Message("uv-window-error", true),
+		d.E("div", view.Class("actions"), d.Button("uv-window-save", "submit", "Save")),
+		d.Message("uv-window-status", false))
+	view.OnSubmit(form, func() {
+		n, err := prefs.ParseUVWindow(d.Value("uv-window-minutes"))
+		if err != nil {
+			d.Say("uv-window-status", "")
+			d.Say("uv-window-error", "Type a whole number of minutes from 0 to 60.")
+			d.Invalid("uv-window-minutes", true)
+			d.Focus("uv-window-minutes")
+			return
+		}
+		d.Invalid("uv-window-minutes", false)
+		if err := s.edit(func(c *prefs.Settings) { c.UVWindowMinutes = n }); err != nil {
+			d.Say("uv-window-error", describe(err))
+			return
+		}
+		d.Say("uv-window-error", "")
+		d.Say("uv-window-status", "Saved: an entered passphrase counts for "+view.Itoa(n)+" minutes.")
+	})
+	return form
 }
 
 // edit applies change to a copy of the settings, saves it, and keeps what the service worker answered.

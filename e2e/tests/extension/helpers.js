@@ -1,7 +1,7 @@
 // Shared steps of the extension scenarios: a profile with an unlocked vault, the RP's result record, and the
 // consent window driven by real clicks.
 'use strict';
-const { expect, waitForConsent, createVault } = require('../../fixtures');
+const { expect, waitForConsent, createVault, press } = require('../../fixtures');
 
 const PASSPHRASE = 'correct horse battery';
 
@@ -25,7 +25,7 @@ async function result(page) {
 async function consent(context, { click = '#approve', site } = {}) {
   const prompt = await waitForConsent(context);
   if (site) await expect(prompt.locator('#site')).toContainText(site);
-  await prompt.click(click);
+  await press(prompt, click);
   return prompt;
 }
 

@@ -1,7 +1,7 @@
 // Issue 4: lock, unlock, auto-lock, user verification and settings that persist, through the real pages and the
 // real service worker.
 'use strict';
-const { test, expect, waitForConsent, launchProfile } = require('../../fixtures');
+const { test, expect, waitForConsent, launchProfile, press } = require('../../fixtures');
 const { result, ceremony, newUser } = require('../extension/helpers');
 const { onboardCreate, onboardRestore, openPage, shot } = require('./ui');
 
@@ -31,7 +31,7 @@ test('lock from the popup; the consent prompt unlocks (wrong passphrase first); 
   await expect(prompt.locator('#error')).toContainText(/passphrase/i);
   await shot(prompt, 'consent-wrong-passphrase');
   await prompt.fill('#passphrase', PASS);
-  await prompt.click('#approve');
+  await press(prompt, '#approve');
   expect(await result(site)).toMatchObject({ op: 'login', status: 'ok' });
 
   // The unlock page: wrong passphrase, then the right one.
@@ -53,7 +53,7 @@ test('lock from the popup; the consent prompt unlocks (wrong passphrase first); 
   await expect(uv.locator('#passphrase')).toBeVisible();
   await shot(uv, 'consent-user-verification');
   await uv.fill('#passphrase', PASS);
-  await uv.click('#approve');
+  await press(uv, '#approve');
   expect(await result(site)).toMatchObject({ status: 'ok' });
 });
 
@@ -135,4 +135,22 @@ test('restore as primary (after an unknown word), and show the phrase again afte
   await settings.fill('#phrase-passphrase', PASS);
   await settings.click('#phrase-show');
   await expect(settings.locator('#shown-word-24')).toHaveText(words[23]);
+});
+
+test('userVerification "preferred": UV within the configured window after the passphrase, not with a window of 0', async ({ twinkey, rp }) => {
+  await onboardCreate(twinkey, PASS); // the passphrase was just entered
+  const site = await twinkey.newPage();
+  const first = newUser('uv-recent');
+  await site.goto(rp.url(`/webauthn.html?username=${first}&userVerification=preferred`));
+  expect(await ceremony(site, twinkey.context, '#register')).toMatchObject({ status: 'ok' });
+  expect((await rp.credentials(first))[0].userVerified).toBe(true);
+
+  const settings = await openPage(twinkey, 'settings');
+  await settings.fill('#uv-window-minutes', '0');
+  await settings.click('#uv-window-save');
+  await expect(settings.locator('#uv-window-status')).toContainText('0 minutes');
+  const second = newUser('uv-none');
+  await site.goto(rp.url(`/webauthn.html?username=${second}&userVerification=preferred`));
+  expect(await ceremony(site, twinkey.context, '#register')).toMatchObject({ status: 'ok' });
+  expect((await rp.credentials(second))[0].userVerified).toBe(false);
 });

@@ -15,17 +15,19 @@ const send = (page, msg) => page.evaluate((m) => chrome.runtime.sendMessage(m), 
 
 test('settings: defaults, merge, normalisation', async ({ twinkey }) => {
   const page = await extensionPage(twinkey);
-  expect(await send(page, { kind: 'settings.get' })).toEqual({ ok: true, result: { autoLockMinutes: 15, sites: {} } });
+  expect(await send(page, { kind: 'settings.get' })).toEqual({ ok: true, result: { autoLockMinutes: 15, uvWindowMinutes: 5, sites: {} } });
   const set = await send(page, { kind: 'settings.set', settings: {
     autoLockMinutes: 5,
     sites: { 'example.com': { hardwareOnly: true, counterPolicy: 'zero', extra: 1 }, 'Bad Key!': { off: true } },
   } });
-  expect(set).toEqual({ ok: true, result: { autoLockMinutes: 5, sites: {
+  expect(set).toEqual({ ok: true, result: { autoLockMinutes: 5, uvWindowMinutes: 5, sites: {
     'example.com': { hardwareOnly: true, off: false, counterPolicy: 'zero' },
   } } });
   // A partial update keeps the other fields.
   expect((await send(page, { kind: 'settings.set', settings: { autoLockMinutes: 0 } })).result)
-    .toEqual({ autoLockMinutes: 0, sites: set.result.sites });
+    .toEqual({ autoLockMinutes: 0, uvWindowMinutes: 5, sites: set.result.sites });
+  expect((await send(page, { kind: 'settings.set', settings: { uvWindowMinutes: 0 } })).result.uvWindowMinutes).toBe(0);
+  expect((await send(page, { kind: 'settings.set', settings: { uvWindowMinutes: 61 } })).result.uvWindowMinutes).toBe(5);
   expect((await send(page, { kind: 'settings.set', settings: { autoLockMinutes: -3 } })).result.autoLockMinutes).toBe(15);
 });
 

@@ -70,9 +70,9 @@ test('errors: refusals and bridge errors map to page-facing names and U2F codes'
 
 test('settings: normalisation and site keys', async () => {
   const { normalizeSettings, siteKeys, siteSettings } = await load('settings.js');
-  expect(normalizeSettings(undefined)).toEqual({ autoLockMinutes: 15, sites: {} });
+  expect(normalizeSettings(undefined)).toEqual({ autoLockMinutes: 15, uvWindowMinutes: 5, sites: {} });
   expect(normalizeSettings({ autoLockMinutes: 2000, sites: { 'a.example': { off: 1, counterPolicy: 'bogus' } } }))
-    .toEqual({ autoLockMinutes: 15, sites: { 'a.example': { hardwareOnly: false, off: false, counterPolicy: 'twin' } } });
+    .toEqual({ autoLockMinutes: 15, uvWindowMinutes: 5, sites: { 'a.example': { hardwareOnly: false, off: false, counterPolicy: 'twin' } } });
   expect(siteKeys('login.example.com', 'example.com')).toEqual(['login.example.com', 'example.com', 'com']);
   expect(siteKeys('www.example.com', 'u2f.example.com')).toEqual(['www.example.com', 'example.com', 'com', 'u2f.example.com']);
   const s = normalizeSettings({ sites: { 'example.com': { off: true }, 'login.example.com': { hardwareOnly: true } } });

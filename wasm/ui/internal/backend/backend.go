@@ -221,6 +221,7 @@ func (c *Client) SaveSettings(s Settings) (Settings, error) {
 		out = js.Global().Call("structuredClone", s.raw)
 	}
 	out.Set("autoLockMinutes", s.AutoLockMinutes)
+	out.Set("uvWindowMinutes", s.UVWindowMinutes)
 	oldSites := out.Get("sites")
 	sites := js.Global().Get("Object").New()
 	for name, site := range s.Sites {
@@ -245,13 +246,17 @@ func (c *Client) SaveSettings(s Settings) (Settings, error) {
 }
 
 func readSettings(r js.Value) Settings {
-	s := Settings{Settings: prefs.Settings{AutoLockMinutes: prefs.DefaultAutoLockMinutes, Sites: map[string]prefs.Site{}}}
+	s := Settings{Settings: prefs.Settings{AutoLockMinutes: prefs.DefaultAutoLockMinutes,
+		UVWindowMinutes: prefs.DefaultUVWindowMinutes, Sites: map[string]prefs.Site{}}}
 	if r.Type() != js.TypeObject {
 		return s
 	}
 	s.raw = r
 	if m := r.Get("autoLockMinutes"); m.Type() == js.TypeNumber && m.Int() >= prefs.MinAutoLockMinutes {
 		s.AutoLockMinutes = m.Int()
+	}
+	if m := r.Get("uvWindowMinutes"); m.Type() == js.TypeNumber && m.Int() >= 0 && m.Int() <= prefs.MaxUVWindowMinutes {
+		s.UVWindowMinutes = m.Int()
 	}
 	sites := r.Get("sites")
 	if sites.Type() != js.TypeObject {

@@ -137,7 +137,7 @@ func TestSaveSettingsKeepsUnknownFields(t *testing.T) {
 	sent := js.Global().Get("JSON").Call("stringify", (*got)[1].Get("settings")).String()
 	want := js.Global().Get("JSON").Call("stringify", js.Global().Get("JSON").Call("parse", `{"autoLockMinutes":30,"future":1,
 		"sites":{"a.example":{"hardwareOnly":true,"off":false,"counterPolicy":"zero","note":"n"},
-		         "new.example":{"hardwareOnly":false,"off":true,"counterPolicy":"twin"}}}`)).String()
+		         "new.example":{"hardwareOnly":false,"off":true,"counterPolicy":"twin"}},"uvWindowMinutes":5}`)).String()
 	if canonical(sent) != canonical(want) {
 		t.Fatalf("settings.set sent\n%s\nwant\n%s", sent, want)
 	}

@@ -60,6 +60,8 @@ func (s Site) WithAnswerer(a Answerer) Site {
 // Settings is the whole settings object.
 type Settings struct {
 	AutoLockMinutes int
+	// UVWindowMinutes: for sites that prefer user verification, the passphrase counts as entered for this long.
+	UVWindowMinutes int
 	Sites           map[string]Site
 }
 
@@ -70,10 +72,26 @@ const (
 	MaxAutoLockMinutes     = 24 * 60
 )
 
+// User-verification window bounds, in minutes (0: only when typed for the request itself).
+const (
+	DefaultUVWindowMinutes = 5
+	MaxUVWindowMinutes     = 60
+)
+
+// ParseUVWindow reads the user-verification window field.
+func ParseUVWindow(typed string) (int, error) {
+	n, err := strconv.Atoi(strings.TrimSpace(typed))
+	if err != nil || n < 0 || n > MaxUVWindowMinutes {
+		return 0, ErrUVWindow
+	}
+	return n, nil
+}
+
 // Sentinel errors for input a person must correct.
 var (
 	ErrAutoLock = errors.New("auto-lock must be a whole number of minutes from 1 to 1440")
 	ErrSite     = errors.New("enter a site's address, such as example.com")
+	ErrUVWindow = errors.New("the passphrase window must be a whole number of minutes from 0 to 60")
 )
 
 // ParseAutoLock reads the auto-lock field.
