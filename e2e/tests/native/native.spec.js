@@ -136,10 +136,12 @@ test('hardware-only site without the native host: the prompt explains, the page 
   // Without the host a foreign credential still falls back to the browser's own WebAuthn (no prompt).
   await setHardwareOnly(profile, false);
   await createVault(profile.sw, PASSPHRASE);
+  // The page aborts after 3 s: a request with Chromium's own WebAuthn (no authenticator here) ends AbortError,
+  // and no Twinkey prompt was shown.
   const fallback = await page.evaluate(() => rp.run('probe', () => navigator.credentials.get({ publicKey: {
-    challenge: new Uint8Array(32), allowCredentials: [{ type: 'public-key', id: new Uint8Array(16) }], timeout: 10_000,
-  } })));
-  expect(fallback.status).toBe('error'); // Chromium's own WebAuthn: no authenticator answers in time
+    challenge: new Uint8Array(32), allowCredentials: [{ type: 'public-key', id: new Uint8Array(16) }],
+  }, signal: AbortSignal.timeout(3_000) })));
+  expect(fallback).toMatchObject({ status: 'error', errorName: 'TimeoutError' }); // not a Twinkey refusal
   expect(consentPages(profile.context)).toHaveLength(0);
 });
 
