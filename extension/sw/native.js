@@ -36,6 +36,10 @@ export class HostError extends Error {
   }
 }
 
+// An open native port keeps the service worker alive (Chrome 105+) and the host process running: the port is
+// closed after this long without a request in flight, and reopened by the next one.
+const IDLE_DISCONNECT_MS = 60_000;
+
 // The host answers hello quickly; a host that says nothing for this long is treated as broken.
 const HELLO_TIMEOUT_MS = 5_000;
 
@@ -50,12 +54,15 @@ export class NativeHost {
   #seq = 0;
   #pending = new Map(); // id -> {resolve, reject, onProgress}
   #lastHello = null;
+  #idleTimer = undefined;
 
   constructor(connect = (name) => chrome.runtime.connectNative(name)) {
     this.#connect = connect;
   }
 
   #ensurePort() {
+    clearTimeout(this.#idleTimer);
+    this.#idleTimer = undefined;
     if (this.#port) return this.#port;
     const port = this.#connect(HOST_NAME);
     port.onMessage.addListener((msg) => this.#onMessage(msg));
@@ -86,15 +93,29 @@ export class NativeHost {
         return;
       case 'result':
         this.#pending.delete(msg.id);
+        this.#idleLater();
         p.resolve(msg.result ?? {});
         return;
       case 'error': {
         this.#pending.delete(msg.id);
+        this.#idleLater();
         const e = msg.error && typeof msg.error === 'object' ? msg.error : {};
         p.reject(new HostError(typeof e.code === 'string' ? e.code : 'internal',
           typeof e.message === 'string' ? e.message.slice(0, 300) : ''));
       }
     }
+  }
+
+  // #idleLater closes the port once nothing has been in flight for IDLE_DISCONNECT_MS.
+  #idleLater() {
+    if (this.#pending.size > 0 || !this.#port) return;
+    clearTimeout(this.#idleTimer);
+    this.#idleTimer = setTimeout(() => {
+      if (this.#pending.size > 0 || !this.#port) return;
+      const port = this.#port;
+      this.#port = null;
+      port.disconnect(); // the host sees EOF and exits 0
+    }, IDLE_DISCONNECT_MS);
   }
 
   /** request sends {id, type, params}; done settles with the final reply. */

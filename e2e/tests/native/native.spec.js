@@ -158,3 +158,21 @@ test('the key unplugged mid-ceremony: the prompt says so and the page gets a cle
   expect(rec).toMatchObject({ status: 'error', errorName: 'NotAllowedError' });
   expect(rec.message).toMatch(/removed/i);
 });
+
+test('settings page: the native helper status names the simulated key, or says it is not installed', async ({ extensionDir }) => {
+  const withHost = await hostProfile(extensionDir);
+  await createVault(withHost.sw, PASSPHRASE);
+  let page = await withHost.newPage();
+  await page.goto(`chrome-extension://${withHost.extensionId}/ui/settings.html`);
+  await expect(page.locator('#native-host-status')).toContainText('installed (version', { timeout: 20_000 });
+  await expect(page.locator('#native-host-status')).toContainText('SIMULATED');
+  await expect(page.locator('#native-host-keys li')).toHaveCount(1);
+  await expect(page.locator('#native-host-keys li')).toContainText('virtual-fido');
+
+  const without = await hostProfile(extensionDir, { install: false });
+  await createVault(without.sw, PASSPHRASE);
+  page = await without.newPage();
+  await page.goto(`chrome-extension://${without.extensionId}/ui/settings.html`);
+  await expect(page.locator('#native-host-status')).toContainText('not installed', { timeout: 20_000 });
+  await expect(page.locator('#native-host-keys li')).toHaveCount(0);
+});
