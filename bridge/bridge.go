@@ -65,20 +65,24 @@ func NewHandler(env Env) http.Handler {
 	s := &server{env: env}
 	mux := http.NewServeMux()
 	routes := map[string]func(context.Context, []byte) (any, error){
-		"/v1/webauthn/prepare": s.webauthnPrepare,
-		"/v1/webauthn/create":  s.webauthnCreate,
-		"/v1/webauthn/get":     s.webauthnGet,
-		"/v1/u2f/prepare":      s.u2fPrepare,
-		"/v1/u2f/register":     s.u2fRegister,
-		"/v1/u2f/sign":         s.u2fSign,
-		"/v1/vault/status":     s.vaultStatus,
-		"/v1/vault/create":     s.vaultCreate,
-		"/v1/vault/restore":    s.vaultRestore,
-		"/v1/vault/unlock":     s.vaultUnlock,
-		"/v1/vault/lock":       s.vaultLock,
-		"/v1/vault/phrase":     s.vaultPhrase,
-		"/v1/vault/passphrase": s.vaultPassphrase,
-		"/v1/vault/erase":      s.vaultErase,
+		"/v1/webauthn/prepare":       s.webauthnPrepare,
+		"/v1/webauthn/create":        s.webauthnCreate,
+		"/v1/webauthn/get":           s.webauthnGet,
+		"/v1/u2f/prepare":            s.u2fPrepare,
+		"/v1/u2f/register":           s.u2fRegister,
+		"/v1/u2f/sign":               s.u2fSign,
+		"/v1/webauthn/host-request":  s.webauthnHostRequest,
+		"/v1/webauthn/host-response": s.webauthnHostResponse,
+		"/v1/u2f/host-request":       s.u2fHostRequest,
+		"/v1/u2f/host-response":      s.u2fHostResponse,
+		"/v1/vault/status":           s.vaultStatus,
+		"/v1/vault/create":           s.vaultCreate,
+		"/v1/vault/restore":          s.vaultRestore,
+		"/v1/vault/unlock":           s.vaultUnlock,
+		"/v1/vault/lock":             s.vaultLock,
+		"/v1/vault/phrase":           s.vaultPhrase,
+		"/v1/vault/passphrase":       s.vaultPassphrase,
+		"/v1/vault/erase":            s.vaultErase,
 	}
 	for path, fn := range routes {
 		mux.Handle(path, s.route(fn))

@@ -23,6 +23,8 @@ type ceremonyRequest struct {
 	Options       json.RawMessage `json:"options"`
 	Approval      *core.Approval  `json:"approval,omitempty"`
 	CounterPolicy string          `json:"counterPolicy,omitempty"`
+	// Result is the native host's result, for the host-response route only (external_routes.go).
+	Result json.RawMessage `json:"result,omitempty"`
 }
 
 func (r *ceremonyRequest) caller() (client.Caller, error) {
@@ -169,6 +171,7 @@ type u2fRequest struct {
 	Origin        string
 	Approval      *core.Approval
 	CounterPolicy string
+	Result        json.RawMessage // the native host's result, for the host-response route only
 	Request       json.RawMessage // the remaining members, as the page gave them
 }
 
@@ -177,7 +180,7 @@ func (u *u2fRequest) UnmarshalJSON(b []byte) error {
 	if err := json.Unmarshal(b, &all); err != nil {
 		return err
 	}
-	for name, dst := range map[string]any{"op": &u.Op, "origin": &u.Origin, "approval": &u.Approval, "counterPolicy": &u.CounterPolicy} {
+	for name, dst := range map[string]any{"op": &u.Op, "origin": &u.Origin, "approval": &u.Approval, "counterPolicy": &u.CounterPolicy, "result": &u.Result} {
 		if raw, ok := all[name]; ok {
 			if err := json.Unmarshal(raw, dst); err != nil {
 				return err

@@ -54,7 +54,8 @@ const NO_EXTENSION_REASON = 'dist/extension/manifest.json is absent: build the e
 
 /**
  * launchProfile starts Chromium with a fresh temporary profile.
- * @param {{extensionDir?: string|null, headless?: boolean, userDataDir?: string}} opts
+ * @param {{extensionDir?: string|null, headless?: boolean, userDataDir?: string, env?: Object<string, string>}} opts
+ *   env: extra environment variables for Chromium and what it starts (the native host: TWINKEY_SIMULATED_KEY).
  * @returns {Promise<{context, sw, extensionId, userDataDir, newPage: () => Promise<import('@playwright/test').Page>, close}>}
  *   sw and extensionId are null without an extension.
  */
@@ -67,6 +68,7 @@ async function launchProfile(opts = {}) {
     args: chromiumArgs(opts.extensionDir || null),
     ignoreHTTPSErrors: true,
     viewport: { width: 1000, height: 800 },
+    ...(opts.env ? { env: { ...process.env, ...opts.env } } : {}),
   });
   let sw = null;
   let extensionId = null;

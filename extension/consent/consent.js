@@ -5,6 +5,11 @@
 // comes from the service worker, which took the origin from the browser; page-supplied text (the account name) is
 // only ever set as textContent.
 //
+// USB security keys (details.hardware): after Approve the service worker runs the key through the native host and
+// sends consent.progress messages; the prompt says what the key needs ("touch", "enter PIN", "wrong PIN",
+// "removed"), sends the PIN with consent.pin (never kept: the field is cleared at once), and Deny (or closing
+// the window) cancels the key.
+//
 // Keyboard: Enter approves only while #approve has focus (nothing is focused at first, so a key press meant for
 // the page cannot approve); Enter in the passphrase field moves focus to #approve; Escape denies.
 
@@ -19,6 +24,7 @@ const operationText = {
 };
 
 let details = null;
+let keyWaiting = false; // a USB key ceremony is running
 let busy = false;
 let countdownTimer;
 
@@ -35,7 +41,57 @@ function addDetail(term, value) {
 }
 
 function needsPassphrase(d) {
-  return d.locked || d.userVerification === 'required';
+  return !d.hardware && (d.locked || d.userVerification === 'required');
+}
+
+// What the prompt says for each host progress event (nativehost/PROTOCOL.md "progress").
+function progressText(p) {
+  const tries = Number.isInteger(p.retries) ? p.retries : null;
+  switch (p.event) {
+    case 'insert-key': return 'Insert your security key.';
+    case 'touch': return 'Touch your security key.';
+    case 'pin-needed': return `Enter your security key's PIN${tries !== null ? ` (${tries} tries left)` : ''}.`;
+    case 'pin-wrong': return `Wrong PIN, ${tries ?? 'few'} retries left.`;
+    case 'key-removed': return 'The key was removed.';
+    default: return 'Waiting for your security key…';
+  }
+}
+
+function showProgress(p) {
+  $('key').hidden = false;
+  $('key-status').textContent = progressText(p);
+  const askPin = p.event === 'pin-needed' || p.event === 'pin-wrong';
+  $('pin-box').hidden = !askPin;
+  if (askPin) {
+    $('pin').disabled = false;
+    $('pin-submit').disabled = false;
+    $('pin').focus();
+  }
+}
+
+function renderHardware(h) {
+  $('key').hidden = false;
+  addDetail('Authenticator', h.simulated ? 'SIMULATED security key (test only)' : 'USB security key');
+  if (h.status === 'not-installed') {
+    $('key-status').textContent = "This site uses your USB security key only, and Twinkey's USB helper is not installed: run twinkey-host install.";
+    $('approve').hidden = true;
+    $('deny').textContent = 'Close';
+    return false;
+  }
+  $('key-status').textContent = 'Approve, then use your security key.';
+  if (h.progress) showProgress(h.progress);
+  return true;
+}
+
+async function sendPin() {
+  const pin = $('pin').value;
+  $('pin').value = ''; // the PIN lives only in this message
+  if (!pin) return;
+  $('pin-submit').disabled = true;
+  $('pin').disabled = true;
+  $('key-status').textContent = 'Checking the PIN…';
+  const reply = await send({ kind: 'consent.pin', requestId, pin }).catch(() => undefined);
+  if (reply && reply.ok === false) $('error').textContent = reply.error?.message ?? 'The PIN was not delivered.';
 }
 
 function render(d) {
@@ -46,6 +102,11 @@ function render(d) {
   if (d.rpId) addDetail('Site (RP ID)', d.rpId);
   if (d.appId) addDetail('AppID', d.appId);
   if (d.crossOrigin && d.topOrigin) addDetail('Embedded in', d.topOrigin);
+  if (d.hardware && !renderHardware(d.hardware)) {
+    $('prompt').setAttribute('aria-busy', 'false');
+    startCountdown(d.expiresAt);
+    return;
+  }
   if (d.user) addDetail('Account', d.userDisplayName && d.userDisplayName !== d.user ? `${d.userDisplayName} (${d.user})` : d.user);
   if (needsPassphrase(d)) {
     $('unlock').hidden = false;
@@ -90,7 +151,14 @@ function showGone(message) {
 }
 
 async function answer(approve) {
-  if (busy || !details) return;
+  if (!details) return;
+  if (keyWaiting && !approve) {
+    // Cancel while the key waits: the service worker cancels it and answers the page.
+    send({ kind: 'consent.answer', requestId, approve: false }).catch(() => {});
+    window.close();
+    return;
+  }
+  if (busy) return;
   performance.mark('twinkey-consent-answered');
   const message = { kind: 'consent.answer', requestId, approve };
   if (approve && needsPassphrase(details)) {
@@ -105,6 +173,11 @@ async function answer(approve) {
   busy = true;
   $('approve').disabled = true;
   $('error').textContent = approve && message.passphrase ? 'Checking…' : '';
+  if (approve && details.hardware) {
+    keyWaiting = true;
+    $('deny').textContent = 'Cancel';
+    if (!details.hardware.progress) $('key-status').textContent = 'Waiting for your security key…';
+  }
   let reply;
   try {
     reply = await send(message);
@@ -112,6 +185,13 @@ async function answer(approve) {
     reply = undefined; // the service worker closes this window as it answers the page
   }
   busy = false;
+  keyWaiting = false;
+  if (reply && reply.ok === false && reply.error?.name === 'SecurityKeyError') {
+    $('key').hidden = false;
+    $('pin-box').hidden = true;
+    showGone(reply.error.message);
+    return;
+  }
   if (reply && reply.ok === false) {
     if (reply.error?.name === 'WrongPassphrase' || reply.error?.name === 'PassphraseRequired') {
       $('error').textContent = reply.error.name === 'WrongPassphrase'
@@ -128,11 +208,26 @@ async function answer(approve) {
 }
 
 $('approve').addEventListener('click', () => answer(true));
+$('pin-submit').addEventListener('click', () => sendPin());
+$('pin').addEventListener('keydown', (e) => {
+  if (e.key === 'Enter') {
+    e.preventDefault();
+    sendPin();
+  }
+});
+chrome.runtime.onMessage.addListener((msg) => {
+  if (msg?.kind === 'consent.progress' && msg.requestId === requestId && msg.progress) {
+    keyWaiting = true;
+    showProgress(msg.progress);
+  }
+});
 $('deny').addEventListener('click', () => answer(false));
 document.addEventListener('keydown', (e) => {
   if (e.key === 'Escape') {
     e.preventDefault();
     answer(false);
+  } else if (e.key === 'Enter' && e.target === $('pin')) {
+    // handled by the PIN field
   } else if (e.key === 'Enter' && e.target === $('passphrase')) {
     e.preventDefault();
     $('approve').focus();

@@ -42,6 +42,7 @@ export const Refusal = Object.freeze({
   NOT_OURS: 'not-ours',           // U2F request Twinkey does not answer and nothing else can yet
   EXCLUDED: 'excluded',           // excludeCredentials / registeredKeys names a Twinkey credential
   INTERNAL: 'internal',           // the bridge could not be reached
+  NO_HOST: 'no-host',             // hardware-only site, but the native host (USB helper) is not installed
 });
 
 // refusalError maps a Refusal to the page-facing error for op.
@@ -72,6 +73,9 @@ export function refusalError(refusal, op) {
         'No security key can answer this request.');
     case Refusal.EXCLUDED:
       return err('InvalidStateError', U2FCode.DEVICE_INELIGIBLE, 'This authenticator is already registered.');
+    case Refusal.NO_HOST:
+      return err('NotAllowedError', U2FCode.OTHER_ERROR,
+        "This site uses your USB security key only, and Twinkey's USB helper is not installed: run twinkey-host install.");
     case Refusal.INTERNAL:
     default:
       return err('NotReadableError', U2FCode.OTHER_ERROR, 'Twinkey could not process the request.');
@@ -89,4 +93,34 @@ export function bridgeError(untrusted) {
 
 function err(name, u2fCode, message) {
   return { name, u2fCode, message };
+}
+
+// Host error codes (nativehost/PROTOCOL.md "error") -> [DOMException name, U2F code], as that table suggests.
+// `cancelled` reaches a page only when the person closed the prompt (a page abort has no one left to answer):
+// that is a denial, so it is NotAllowedError like closing the software key's prompt. Codes not listed (and the
+// port's own `disconnected`) are NotAllowedError / OTHER_ERROR.
+const HOST_ERRORS = Object.freeze({
+  'bad-request': ['NotAllowedError', U2FCode.BAD_REQUEST],
+  'too-large': ['NotAllowedError', U2FCode.BAD_REQUEST],
+  'no-device': ['NotAllowedError', U2FCode.TIMEOUT],
+  timeout: ['NotAllowedError', U2FCode.TIMEOUT],
+  excluded: ['InvalidStateError', U2FCode.DEVICE_INELIGIBLE],
+  'no-credentials': ['NotAllowedError', U2FCode.DEVICE_INELIGIBLE],
+  'not-supported': ['NotSupportedError', U2FCode.CONFIGURATION_UNSUPPORTED],
+});
+
+// Messages for a person when the host sent none.
+const HOST_MESSAGES = Object.freeze({
+  'no-device': 'No security key was plugged in.',
+  'key-removed': 'The security key was removed.',
+  timeout: 'The security key was not touched in time.',
+  cancelled: 'The request was cancelled.',
+  'not-installed': "Twinkey's USB helper is not installed: run twinkey-host install.",
+});
+
+/** hostError maps a native host error code (and its message) to the page-facing error. */
+export function hostError(code, message) {
+  const [name, u2fCode] = HOST_ERRORS[code] ?? ['NotAllowedError', U2FCode.OTHER_ERROR];
+  const text = typeof message === 'string' && message && message !== code ? message : (HOST_MESSAGES[code] ?? 'The security key failed.');
+  return err(name, u2fCode, text.slice(0, 300));
 }

@@ -59,6 +59,11 @@ export class PageMessages {
       case 'consent.answer':
         if (!isConsentPage(sender)) return refused();
         return this.#router.consentAnswer(msg.requestId, msg.approve, msg.passphrase, sender);
+      case 'consent.pin':
+        if (!isConsentPage(sender)) return refused();
+        return this.#router.consentPin(msg.requestId, msg.pin, sender);
+      case 'host.status':
+        return { ok: true, result: await this.#router.hostStatus() };
       case 'settings.get':
         return { ok: true, result: await loadSettings() };
       case 'settings.set': {

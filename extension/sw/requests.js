@@ -5,6 +5,11 @@
 //   port message -> identifyCaller -> per-tab limit -> bridge prepare -> route (fallback / refuse / consent)
 //     -> queue (one prompt at a time, across tabs) -> prompt window -> approve | deny | close | timeout
 //     -> [unlock] -> bridge create/get/register/sign -> answer the port, record activity, close the prompt.
+// USB security keys (native host, nativehost/PROTOCOL.md) take the same path up to approval, then:
+//     bridge host-request -> native host (progress shown in the prompt, PIN asked there) -> bridge host-response.
+// A request goes to the USB key when its site is hardware-only, or when it names only credentials that are not
+// Twinkey's (WebAuthn get with allowCredentials, U2F sign) and the host is installed; without the host the first
+// is refused with an explanation, the others keep their old answer (the browser's own WebAuthn; U2F error).
 // A port disconnect (page abort, navigation) drops the request at any point and closes its prompt.
 //
 // Service-worker restarts: requests live in this object's memory. While any request is pending the router calls a
@@ -12,7 +17,8 @@
 // worker is stopped anyway (crash, update), its ports close: the relay answers the page with an error, and at the
 // next start-up cleanUpStalePrompts() closes the prompt windows recorded in chrome.storage.session.
 
-import { Op, Refusal, isU2F, refusalError, bridgeError } from './errors.js';
+import { Op, Refusal, isU2F, refusalError, bridgeError, hostError } from './errors.js';
+import { HostError } from './native.js';
 import { identifyCaller } from './caller.js';
 import { loadSettings, siteKeys, siteSettings, CounterPolicy, markUserVerified, verifiedWithin } from './settings.js';
 
@@ -97,8 +103,15 @@ class PendingRequest {
     this.expiresAt = 0;
     this.timer = undefined;
     this.windowId = undefined;
+    this.closeDelayMs = 0;  // keep the prompt open this long after the answer (a USB error to read)
+    // USB key routing: null (the software key answers) or {status: 'ready'|'not-installed', hostId, progress}.
+    this.usb = null;
   }
 }
+
+// USB key outcomes recorded in the activity log, and the prompt's error name for them.
+const USB_FAILED = 'SecurityKeyError';
+const USB_CLOSE_DELAY_MS = 2_000;
 
 /**
  * RequestRouter owns every pending request. bridge.call(route, body) answers {status, body} (bridge-host.js);
@@ -113,11 +126,14 @@ export class RequestRouter {
   #queue = [];           // requests waiting for the prompt
   #prompting = null;     // the request whose prompt is open
   #keepAlive = undefined;
+  #native;
 
-  constructor({ bridge, activity, autoLock }) {
+  /** native is a NativeHost (native.js): the USB keys' route. */
+  constructor({ bridge, activity, autoLock, native }) {
     this.#bridge = bridge;
     this.#activity = activity;
     this.#autoLock = autoLock;
+    this.#native = native;
   }
 
   /** onConnect is the chrome.runtime.onConnect listener. */
@@ -175,24 +191,29 @@ export class RequestRouter {
     const prep = await this.#call(route.prepare, { op: route.bridgeOp, ...request.body });
     if (request.state === State.DONE) return;
     if (!prep.ok) {
-      if (prep.error?.name === 'VaultMissing') return this.#notOurs(request); // Twinkey is not set up
+      if (prep.error?.name === 'VaultMissing') return this.#notOurs(request, true); // Twinkey is not set up
       return this.#finish(request, { ok: false, error: bridgeError(prep.error) });
     }
     request.prepared = prep.result;
     request.site = siteOf(request.op, request.caller, prep.result);
     const settings = await loadSettings();
     request.siteSettings = siteSettings(settings, siteKeys(new URL(request.caller.origin).hostname, request.site));
-    if (prep.result.handler !== 'twinkey' || request.siteSettings.off || request.siteSettings.hardwareOnly) {
-      return this.#notOurs(request);
-    }
+    if (request.siteSettings.off) return this.#notOurs(request);
+    if (request.siteSettings.hardwareOnly) return this.#toUsb(request, true); // the software key never answers
+    if (prep.result.handler !== 'twinkey') return this.#notOurs(request);
     // prepare answers `locked: true` for a locked and for a missing vault; only a missing one is not ours.
     request.locked = prep.result.locked === true;
     if (request.locked) {
       const status = await this.#call('/v1/vault/status', {});
       if (request.state === State.DONE) return;
-      if (status.ok && status.result.exists === false) return this.#notOurs(request);
+      if (status.ok && status.result.exists === false) return this.#notOurs(request, true);
     }
-    const timeoutMs = timeoutFor(request.op, prep.result, request.payload);
+    this.#enqueue(request);
+  }
+
+  // #enqueue starts the request's timeout and queues it for the prompt.
+  #enqueue(request) {
+    const timeoutMs = timeoutFor(request.op, request.prepared ?? {}, request.payload);
     request.expiresAt = Date.now() + timeoutMs;
     request.timer = setTimeout(
       () => this.#finish(request, { ok: false, error: refusalError(Refusal.TIMEOUT, request.op) }, 'timeout'),
@@ -202,13 +223,49 @@ export class RequestRouter {
     this.#openNextPrompt();
   }
 
-  // #notOurs answers a request Twinkey does not handle: WebAuthn goes back to the browser's own implementation;
-  // legacy U2F has nowhere else to go until the native host routes it.
-  #notOurs(request) {
+  // #notOurs answers a request the software key does not handle: one that names a foreign key goes to the USB key
+  // when the native host is installed; otherwise WebAuthn goes back to the browser's own implementation and legacy
+  // U2F has nowhere else to go. vaultMissing: Twinkey has no vault, so no named credential can be its own.
+  async #notOurs(request, vaultMissing = false) {
+    if (this.#namesForeignKey(request, vaultMissing) && request.siteSettings?.off !== true
+        && await this.#native.available()) {
+      if (request.state === State.DONE) return undefined;
+      return this.#toUsb(request, false);
+    }
+    if (request.state === State.DONE) return undefined;
+    return this.#fallback(request);
+  }
+
+  // #fallback: WebAuthn goes back to the browser's own implementation; legacy U2F is refused.
+  #fallback(request) {
     if (isU2F(request.op)) {
       return this.#finish(request, { ok: false, error: refusalError(Refusal.NOT_OURS, request.op) });
     }
     return this.#finish(request, { ok: true, result: { fallback: true } });
+  }
+
+  // #namesForeignKey: a WebAuthn get with allowCredentials none of which is Twinkey's, or a U2F sign for key
+  // handles none of which is Twinkey's. Discoverable-credential requests and create() stay with the browser.
+  #namesForeignKey(request, vaultMissing) {
+    const p = request.prepared ?? {};
+    if (request.op === Op.WEBAUTHN_GET) {
+      const allowed = request.payload.options?.allowCredentials;
+      return Array.isArray(allowed) && allowed.length > 0
+        && (p.reason === 'no-twinkey-credential' || vaultMissing);
+    }
+    if (request.op === Op.U2F_SIGN) return p.handler === 'platform' || vaultMissing;
+    return false;
+  }
+
+  // #toUsb queues a request for the USB key. required: the site is hardware-only, so without the host the prompt
+  // explains and the page is refused (Refusal.NO_HOST).
+  async #toUsb(request, required) {
+    request.usb = { status: 'ready', hostId: null, progress: null };
+    request.locked = false; // the vault plays no part
+    if (required && !(await this.#native.available())) request.usb.status = 'not-installed';
+    if (request.state === State.DONE) return;
+    if (!request.site) request.site = new URL(request.caller.origin).hostname;
+    this.#enqueue(request);
   }
 
   // #call calls the bridge and answers {ok: true, result} or {ok: false, error} with the bridge's raw error.
@@ -266,6 +323,10 @@ export class RequestRouter {
   #release(request) {
     request.state = State.DONE;
     clearTimeout(request.timer);
+    if (request.usb?.hostId) {
+      this.#native.cancel(request.usb.hostId); // page abort, timeout, closed prompt: the key stops waiting
+      request.usb.hostId = null;
+    }
     this.#requests.delete(request.id);
     if (this.#byTab.get(request.caller.tabId) === request.id) this.#byTab.delete(request.caller.tabId);
     const i = this.#queue.indexOf(request);
@@ -273,8 +334,10 @@ export class RequestRouter {
     if (this.#prompting === request) {
       this.#prompting = null;
       if (request.windowId !== undefined) {
-        closeWindow(request.windowId);
-        rememberPromptWindow(request.windowId, false);
+        const windowId = request.windowId;
+        if (request.closeDelayMs > 0) setTimeout(() => closeWindow(windowId), request.closeDelayMs);
+        else closeWindow(windowId);
+        rememberPromptWindow(windowId, false);
       }
       this.#openNextPrompt();
     }
@@ -293,7 +356,8 @@ export class RequestRouter {
   /** onWindowRemoved: closing the prompt window denies its request (PROTOCOLS.md §8.6). */
   onWindowRemoved(windowId) {
     const request = this.#prompting;
-    if (request && request.windowId === windowId && request.state === State.PROMPTING) {
+    const usbWaiting = request?.usb && request.state === State.SIGNING; // closing the prompt cancels the key
+    if (request && request.windowId === windowId && (request.state === State.PROMPTING || usbWaiting)) {
       request.windowId = undefined;
       this.#finish(request, { ok: false, error: refusalError(Refusal.DENIED, request.op) }, 'denied');
     }
@@ -312,7 +376,7 @@ export class RequestRouter {
   consentDetails(requestId, sender) {
     const request = this.#promptRequest(requestId, sender);
     if (!request || request.state !== State.PROMPTING) return notPending();
-    const p = request.prepared;
+    const p = request.prepared ?? {};
     const details = {
       op: request.op,
       origin: request.caller.origin,
@@ -322,6 +386,10 @@ export class RequestRouter {
       expiresAt: request.expiresAt,
     };
     if (request.caller.crossOrigin) details.topOrigin = request.caller.topOrigin;
+    if (request.usb) {
+      details.hardware = { status: request.usb.status, simulated: this.#native.lastHello?.simulated === true };
+      if (request.usb.progress) details.hardware.progress = request.usb.progress;
+    }
     if (isU2F(request.op)) details.appId = p.appId ?? request.payload.appId;
     else details.rpId = p.rpId;
     // The account as the site names it (page data: shown as text only).
@@ -339,11 +407,17 @@ export class RequestRouter {
    */
   async consentAnswer(requestId, approve, passphrase, sender) {
     const request = this.#promptRequest(requestId, sender);
-    if (!request || request.state !== State.PROMPTING) return notPending();
+    const usbWaiting = request?.usb && request.state === State.SIGNING && approve !== true; // Cancel while waiting
+    if (!request || (request.state !== State.PROMPTING && !usbWaiting)) return notPending();
     if (approve !== true) {
-      this.#finish(request, { ok: false, error: refusalError(Refusal.DENIED, request.op) }, 'denied');
+      if (request.usb?.status === 'not-installed') {
+        this.#finish(request, { ok: false, error: refusalError(Refusal.NO_HOST, request.op) }, 'no-host');
+      } else {
+        this.#finish(request, { ok: false, error: refusalError(Refusal.DENIED, request.op) }, 'denied');
+      }
       return { ok: true };
     }
+    if (request.usb) return this.#runUsb(request);
     const uvRequired = request.prepared.userVerification === 'required';
     const hasPassphrase = typeof passphrase === 'string' && passphrase.length > 0;
     if ((request.locked || uvRequired) && !hasPassphrase) {
@@ -376,7 +450,13 @@ export class RequestRouter {
         }
         request.prepared = again.result;
         if (again.result.handler !== 'twinkey') {
-          this.#notOurs(request);
+          // Not Twinkey's credential after all: the USB key, in this same prompt, when the host is there.
+          if (this.#namesForeignKey(request, false) && await this.#native.available()) {
+            if (request.state === State.DONE) return notPending();
+            request.usb = { status: 'ready', hostId: null, progress: null };
+            return this.#runUsb(request);
+          }
+          this.#fallback(request);
           return { ok: true };
         }
       }
@@ -402,6 +482,79 @@ export class RequestRouter {
       this.#finish(request, { ok: false, error }, error.name);
     }
     return { ok: true };
+  }
+
+  // #runUsb runs an approved request on the USB key. It answers the prompt once the request is settled:
+  // {ok: true}, or {ok: false, error: {name: 'SecurityKeyError', message}} to show for a moment.
+  async #runUsb(request) {
+    if (request.usb.status !== 'ready') {
+      this.#finish(request, { ok: false, error: refusalError(Refusal.NO_HOST, request.op) }, 'no-host');
+      return { ok: false, error: { name: USB_FAILED, message: refusalError(Refusal.NO_HOST, request.op).message } };
+    }
+    request.state = State.SIGNING;
+    const family = isU2F(request.op) ? '/v1/u2f' : '/v1/webauthn';
+    const body = { ...request.body, op: routes[request.op].bridgeOp };
+    const built = await this.#call(`${family}/host-request`, body);
+    if (request.state === State.DONE) return notPending();
+    if (!built.ok) {
+      this.#finish(request, { ok: false, error: bridgeError(built.error) }, 'error');
+      return { ok: true };
+    }
+    // The host's own timer runs for what is left of the request's (its timer still ends the request).
+    const params = { ...built.result.params, timeoutMs: clamp(request.expiresAt - Date.now(), 1_000, MAX_TIMEOUT_MS) };
+    const call = this.#native.request(built.result.type, params, (progress) => this.#hostProgress(request, progress));
+    request.usb.hostId = call.id;
+    let result;
+    try {
+      result = await call.done;
+    } catch (e) {
+      request.usb.hostId = null;
+      if (request.state === State.DONE) return notPending();
+      const code = e instanceof HostError ? e.code : 'internal';
+      const error = hostError(code, e?.message);
+      request.closeDelayMs = USB_CLOSE_DELAY_MS;
+      this.#finish(request, { ok: false, error }, code === 'excluded' ? 'excluded' : `usb:${code}`);
+      return { ok: false, error: { name: USB_FAILED, message: error.message } };
+    }
+    request.usb.hostId = null;
+    if (request.state === State.DONE) return notPending();
+    const answered = await this.#call(`${family}/host-response`, { ...body, result });
+    if (request.state === State.DONE) return notPending();
+    if (answered.ok) {
+      this.#finish(request, { ok: true, result: answered.result }, 'ok');
+      return { ok: true };
+    }
+    const error = bridgeError(answered.error);
+    this.#finish(request, { ok: false, error }, error.name);
+    return { ok: true };
+  }
+
+  // #hostProgress keeps the latest host event for the prompt (consent.get) and tells an open prompt at once.
+  #hostProgress(request, untrusted) {
+    const progress = { event: String(untrusted.event) };
+    if (Number.isInteger(untrusted.retries)) progress.retries = untrusted.retries;
+    request.usb.progress = progress;
+    chrome.runtime.sendMessage({ kind: 'consent.progress', requestId: request.id, progress }).catch(() => {});
+  }
+
+  /** consentPin handles consent.pin: the prompt's PIN goes to the host for the waiting request, and nowhere else. */
+  async consentPin(requestId, pin, sender) {
+    const request = this.#promptRequest(requestId, sender);
+    if (!request?.usb?.hostId || request.state !== State.SIGNING) return notPending();
+    if (typeof pin !== 'string' || pin.length < 4 || pin.length > 63) {
+      return { ok: false, error: { name: 'TypeError', message: 'A PIN has 4 to 63 characters.' } };
+    }
+    try {
+      await this.#native.pin(request.usb.hostId, pin);
+      return { ok: true };
+    } catch (e) {
+      return { ok: false, error: { name: USB_FAILED, message: e?.message ?? 'The PIN was not delivered.' } };
+    }
+  }
+
+  /** hostStatus answers host.status (MESSAGES.md §3): whether the USB helper is installed, and its keys. */
+  hostStatus() {
+    return this.#native.status();
   }
 
   /** cleanUpStalePrompts closes prompt windows left by a previous run of the service worker. */

@@ -11,6 +11,7 @@ import { RequestRouter } from './requests.js';
 import { PageMessages } from './pages.js';
 import { AutoLock } from './autolock.js';
 import { ActivityLog } from './settings.js';
+import { NativeHost } from './native.js';
 
 const host = new BridgeHost();
 host.start().catch((e) => console.error('twinkey: bridge did not start:', e?.message));
@@ -26,7 +27,8 @@ const bridge = {
 
 const activity = new ActivityLog();
 const autoLock = new AutoLock(() => bridge.call('/v1/vault/lock', {}));
-const router = new RequestRouter({ bridge, activity, autoLock });
+const native = new NativeHost();
+const router = new RequestRouter({ bridge, activity, autoLock, native });
 const pages = new PageMessages({ bridge, router, activity, autoLock });
 
 chrome.runtime.onConnect.addListener((port) => router.onConnect(port));

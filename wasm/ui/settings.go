@@ -18,7 +18,7 @@ package main
 //   Passphrase:#pass-form, #pass-old, #pass-new, #pass-new2, #pass-strength, #pass-change, #pass-status,
 //              #pass-error
 //   Erase:     #erase-form, #erase-confirm (type "erase"), #erase, #erase-error; after: #erased, #setup-link
-//   Native:    #native-host-status (placeholder until the native host lands)
+//   Native:    #native-host-status (host.status: installed or not, version, simulated), #native-host-keys (li per key)
 //   Sections:  #vault-section, #autolock-section, #sites-section, #phrase-section, #passphrase-section,
 //              #native-section, #erase-section (each a card with an h2 #<name>-heading)
 //   #fatal
@@ -67,6 +67,7 @@ func runSettings(p page) {
 		s.passphraseSection(st),
 		s.nativeSection(),
 		s.eraseSection(st))
+	go s.showHostStatus() // the helper may take a moment to start: the page does not wait for it
 }
 
 // section makes a card <section id=name-section> labelled by its h2.
@@ -450,7 +451,55 @@ func (s *settingsPage) nativeSection() view.El {
 	return section(d, "native", "USB security keys",
 		d.E("p", "Sites marked \u201cUSB key only\u201d are answered by your USB security key through Twinkey's native helper."),
 		d.E("p", view.ID("native-host-status"), view.A("role", "status"), view.Class("hint"),
-			"Native helper status: not checked yet."))
+			"Native helper status: checking\u2026"),
+		d.E("ul", view.ID("native-host-keys")))
+}
+
+// showHostStatus asks the service worker for host.status and fills #native-host-status and #native-host-keys.
+func (s *settingsPage) showHostStatus() {
+	d := s.doc
+	st, err := s.client.HostStatus()
+	switch {
+	case err != nil:
+		d.Say("native-host-status", "Native helper status: "+describe(err))
+		return
+	case !st.Installed:
+		d.Say("native-host-status", "Native helper: not installed. Run \u201ctwinkey-host install\u201d to use USB security keys.")
+		return
+	case st.Message != "":
+		d.Say("native-host-status", "Native helper: installed, but it failed: "+st.Message)
+		return
+	}
+	text := "Native helper: installed (version " + st.Version + ")"
+	if st.Simulated {
+		text += ", running a SIMULATED key for tests"
+	}
+	if len(st.Keys) == 0 {
+		text += ". No security key is plugged in."
+	} else {
+		text += "."
+	}
+	d.Say("native-host-status", text)
+	list := d.ByID("native-host-keys")
+	if list == nil {
+		return
+	}
+	for _, k := range st.Keys {
+		name := strings.TrimSpace(k.Manufacturer + " " + k.Product)
+		if name == "" {
+			name = k.Path
+		}
+		line := name
+		switch {
+		case k.Error != "":
+			line += ": " + k.Error
+		case k.PIN == "set":
+			line += " (PIN set)"
+		case k.PIN == "unset":
+			line += " (no PIN)"
+		}
+		list.AppendChild(d.E("li", view.Class("native-host-key"), line))
+	}
 }
 
 // --- Erase ----------------------------------------------------------------------------------------------

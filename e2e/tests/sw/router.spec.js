@@ -185,7 +185,7 @@ test('userVerification required asks for the passphrase even when unlocked', asy
   expect((await bridgeCalls(sw))['/v1/webauthn/create'][0].approval).toEqual({ userPresent: true, userVerified: true });
 });
 
-test('not Twinkey\'s: platform handler and site settings fall back without a prompt; U2F sign gets code 4', async ({ twinkey }) => {
+test('not Twinkey\'s: platform handler and site settings fall back without a prompt; U2F sign gets code 4; hardware-only without the host is refused', async ({ twinkey }) => {
   const { context, sw } = twinkey;
   await fakeBridge(sw, { '/v1/webauthn/prepare': 'webauthn-prepare', '/v1/u2f/prepare': 'u2f-prepare' }, { handler: 'platform' });
   const page = await openSite(context);
@@ -196,8 +196,15 @@ test('not Twinkey\'s: platform handler and site settings fall back without a pro
   await fakeBridge(sw, { '/v1/webauthn/prepare': 'webauthn-prepare' });
   await sw.evaluate(() => chrome.storage.local.set({ settings: { autoLockMinutes: 15, sites: { 'sw-test.example': { off: true } } } }));
   expect(await sendRequest(page, 'webauthn.get', { options: getOptions })).toEqual({ ok: true, result: { fallback: true } });
+  // Hardware-only without the native host (none is installed in this profile): the prompt explains and Close
+  // refuses (the USB route itself: tests/native/).
   await sw.evaluate(() => chrome.storage.local.set({ settings: { sites: { 'app.sw-test.example': { hardwareOnly: true } } } }));
-  expect(await sendRequest(page, 'webauthn.create', { options: createOptions })).toEqual({ ok: true, result: { fallback: true } });
+  const hardwareOnly = sendRequest(page, 'webauthn.create', { options: createOptions });
+  const prompt = await waitForConsent(context);
+  await expect(prompt.locator('#key-status')).toContainText('run twinkey-host install');
+  await press(prompt, '#deny');
+  expect((await hardwareOnly).error).toMatchObject({ name: 'NotAllowedError', u2fCode: 1 });
+  await expect.poll(() => context.pages().filter((p) => p.url().includes('/consent/')).length).toBe(0);
   // No vault yet (prepare says locked, status says it does not exist): Twinkey is not set up, fall back.
   await fakeBridge(sw, { '/v1/webauthn/prepare': 'webauthn-prepare', '/v1/vault/status': 'status' }, { locked: true, exists: false });
   await sw.evaluate(() => chrome.storage.local.remove('settings'));

@@ -364,3 +364,47 @@ func panicText(r any) string {
 	}
 	return "unexpected failure"
 }
+
+// HostKey is one security key the native host lists (nativehost/PROTOCOL.md "devices").
+type HostKey struct {
+	Product, Manufacturer, Path, PIN, Error string
+}
+
+// HostStatus is the answer of host.status (MESSAGES.md §3).
+type HostStatus struct {
+	Installed bool
+	Message   string // why not installed, or the error that stopped the status query
+	Version   string
+	Simulated bool
+	Keys      []HostKey
+}
+
+// HostStatus answers host.status: whether Twinkey's USB helper is installed, and the keys it sees.
+func (c *Client) HostStatus() (HostStatus, error) {
+	r, err := c.send(map[string]any{"kind": "host.status"})
+	if err != nil {
+		return HostStatus{}, err
+	}
+	if r.Type() != js.TypeObject {
+		return HostStatus{}, errors.Join(ErrNoAnswer, errors.New("host.status: no result"))
+	}
+	st := HostStatus{Installed: r.Get("installed").Truthy(), Message: str(r, "message")}
+	if st.Message == "" {
+		st.Message = str(r, "error")
+	}
+	if h := r.Get("hello"); h.Type() == js.TypeObject {
+		st.Version = str(h, "version")
+		st.Simulated = h.Get("simulated").Truthy()
+	}
+	if ds := r.Get("devices"); ds.Type() == js.TypeObject && js.Global().Get("Array").Call("isArray", ds).Bool() {
+		for i := 0; i < ds.Length(); i++ {
+			v := ds.Index(i)
+			if v.Type() != js.TypeObject {
+				continue
+			}
+			st.Keys = append(st.Keys, HostKey{Product: str(v, "product"), Manufacturer: str(v, "manufacturer"),
+				Path: str(v, "path"), PIN: str(v, "pin"), Error: str(v, "error")})
+		}
+	}
+	return st, nil
+}

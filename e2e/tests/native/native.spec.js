@@ -1,0 +1,178 @@
+// Issue 5: the extension routes USB security keys through the native host (nativehost/PROTOCOL.md). The host is
+// the real twinkey-host binary, registered in the profile's NativeMessagingHosts/ by `twinkey-host install`
+// before Chromium starts; its key is the test-only simulated key (virtual-fido), switched on through Chromium's
+// environment, which the host inherits. The test RP verifies every registration and assertion (go-webauthn,
+// tstranex/u2f). Every ceremony goes through the real consent prompt.
+'use strict';
+const fs = require('fs');
+const os = require('os');
+const path = require('path');
+const { execFileSync } = require('child_process');
+const { test, expect, launchProfile, waitForConsent, press, createVault, consentPages } = require('../../fixtures');
+
+const repoRoot = path.resolve(__dirname, '..', '..', '..');
+const hostBin = path.join(repoRoot, 'e2e', '.bin', 'twinkey-host');
+const SITE = 'rp.example.test';
+const PASSPHRASE = 'correct horse battery staple';
+
+let seq = 0;
+const newUser = (tag) => `${tag}-${Date.now().toString(36)}-${++seq}`;
+
+test.beforeAll(() => {
+  execFileSync('go', ['build', '-o', hostBin, './cmd/twinkey-host'], { cwd: repoRoot, stdio: 'inherit' });
+});
+
+const opened = [];
+test.afterEach(async () => {
+  for (const p of opened.splice(0)) await p.close();
+});
+
+// hostProfile launches Twinkey in a fresh profile; install registers twinkey-host in it first; key is the
+// TWINKEY_SIMULATED_KEY mode (PROTOCOL.md "The simulated key").
+async function hostProfile(extensionDir, { install = true, key = '1' } = {}) {
+  test.skip(!extensionDir, 'dist/extension is not built');
+  const userDataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'twinkey-native-profile-'));
+  const keyDir = fs.mkdtempSync(path.join(os.tmpdir(), 'twinkey-native-key-'));
+  if (install) {
+    execFileSync(hostBin, ['install', '--browser', 'chromium', '--user-data-dir', userDataDir], { stdio: 'pipe' });
+    expect(fs.readdirSync(path.join(userDataDir, 'NativeMessagingHosts'))).toContain('com.twinkey.host.json');
+  }
+  const profile = await launchProfile({
+    extensionDir, userDataDir, env: { TWINKEY_SIMULATED_KEY: key, TWINKEY_SIMULATED_KEY_DIR: keyDir },
+  });
+  const close = profile.close;
+  profile.close = async () => {
+    await close();
+    fs.rmSync(userDataDir, { recursive: true, force: true });
+    fs.rmSync(keyDir, { recursive: true, force: true });
+  };
+  opened.push(profile);
+  return profile;
+}
+
+async function setHardwareOnly(profile, on) {
+  await profile.sw.evaluate(async ([site, hw]) => {
+    await chrome.storage.local.set({ settings: { sites: hw ? { [site]: { hardwareOnly: true } } : {} } });
+  }, [SITE, on]);
+}
+
+async function result(page) {
+  const el = page.locator('#result');
+  await expect(el).toHaveAttribute('data-status', /^(ok|error)$/, { timeout: 30_000 });
+  return JSON.parse(await el.textContent());
+}
+
+// usbCeremony clicks button, checks the prompt names the site and the simulated USB key, approves, and returns
+// the RP's record.
+async function usbCeremony(profile, page, button) {
+  await page.click(button);
+  const prompt = await waitForConsent(profile.context);
+  await expect(prompt.locator('#site')).toContainText(SITE);
+  await expect(prompt.locator('#details')).toContainText('SIMULATED security key');
+  await expect(prompt.locator('#passphrase')).toBeHidden(); // the vault plays no part
+  await press(prompt, '#approve');
+  return result(page);
+}
+
+test('hardware-only site: WebAuthn registers and signs in on the USB key, verified by go-webauthn', async ({ rp, extensionDir }) => {
+  const profile = await hostProfile(extensionDir);
+  await setHardwareOnly(profile, true); // no vault at all: the software key cannot answer
+  const page = await profile.newPage();
+  const user = newUser('hw');
+  await page.goto(rp.url(`/webauthn.html?username=${user}&attestation=direct`, { origin: 'https' }));
+  const reg = await usbCeremony(profile, page, '#register');
+  expect(reg, JSON.stringify(reg)).toMatchObject({ status: 'ok' });
+  const login = await usbCeremony(profile, page, '#login');
+  expect(login, JSON.stringify(login)).toMatchObject({ status: 'ok' });
+  const [cred] = await rp.credentials(user);
+  expect(cred).toMatchObject({ source: 'webauthn', rpId: SITE, logins: 1 });
+  // The software key never answered: nothing was signed by the bridge.
+  const activity = await profile.sw.evaluate(async () => (await chrome.storage.local.get('activity')).activity);
+  expect(activity.map((e) => e.result)).toEqual(['ok', 'ok']);
+});
+
+test('a credential registered on the USB key is used through Twinkey: foreign allowCredentials go to the key', async ({ rp, extensionDir }) => {
+  const profile = await hostProfile(extensionDir);
+  await setHardwareOnly(profile, true);
+  const page = await profile.newPage();
+  const user = newUser('foreign');
+  await page.goto(rp.url(`/webauthn.html?username=${user}`, { origin: 'https' }));
+  expect(await usbCeremony(profile, page, '#register')).toMatchObject({ status: 'ok' });
+  // Now an ordinary site with an unlocked Twinkey: the allowed credential is not Twinkey's.
+  await setHardwareOnly(profile, false);
+  await createVault(profile.sw, PASSPHRASE);
+  const login = await usbCeremony(profile, page, '#login');
+  expect(login, JSON.stringify(login)).toMatchObject({ status: 'ok' });
+  expect((await rp.credentials(user))[0]).toMatchObject({ logins: 1 });
+});
+
+test('legacy U2F: register on a hardware-only site and sign a foreign key handle with the USB key', async ({ rp, extensionDir }) => {
+  const profile = await hostProfile(extensionDir);
+  await setHardwareOnly(profile, true);
+  const page = await profile.newPage();
+  const user = newUser('u2f');
+  await page.goto(rp.url(`/u2f.html?username=${user}`, { origin: 'https' }));
+  const reg = await usbCeremony(profile, page, '#register');
+  expect(reg, JSON.stringify(reg)).toMatchObject({ status: 'ok' });
+  await setHardwareOnly(profile, false);
+  await createVault(profile.sw, PASSPHRASE);
+  const sign = await usbCeremony(profile, page, '#sign');
+  expect(sign, JSON.stringify(sign)).toMatchObject({ status: 'ok' });
+});
+
+test('hardware-only site without the native host: the prompt explains, the page gets NotAllowedError', async ({ rp, extensionDir }) => {
+  const profile = await hostProfile(extensionDir, { install: false });
+  await setHardwareOnly(profile, true);
+  const page = await profile.newPage();
+  await page.goto(rp.url(`/webauthn.html?username=${newUser('nohost')}`, { origin: 'https' }));
+  await page.click('#register');
+  const prompt = await waitForConsent(profile.context);
+  await expect(prompt.locator('#key-status')).toContainText("USB helper is not installed: run twinkey-host install");
+  await expect(prompt.locator('#approve')).toBeHidden();
+  await press(prompt, '#deny');
+  const rec = await result(page);
+  expect(rec).toMatchObject({ status: 'error', errorName: 'NotAllowedError' });
+  expect(rec.message).toContain('twinkey-host install');
+  // Without the host a foreign credential still falls back to the browser's own WebAuthn (no prompt).
+  await setHardwareOnly(profile, false);
+  await createVault(profile.sw, PASSPHRASE);
+  // The page aborts after 3 s: a request with Chromium's own WebAuthn (no authenticator here) ends AbortError,
+  // and no Twinkey prompt was shown.
+  const fallback = await page.evaluate(() => rp.run('probe', () => navigator.credentials.get({ publicKey: {
+    challenge: new Uint8Array(32), allowCredentials: [{ type: 'public-key', id: new Uint8Array(16) }],
+  }, signal: AbortSignal.timeout(3_000) })));
+  expect(fallback).toMatchObject({ status: 'error', errorName: 'TimeoutError' }); // not a Twinkey refusal
+  expect(consentPages(profile.context)).toHaveLength(0);
+});
+
+test('the key unplugged mid-ceremony: the prompt says so and the page gets a clear error', async ({ rp, extensionDir }) => {
+  const profile = await hostProfile(extensionDir, { key: 'unplug-after-keepalive' });
+  await setHardwareOnly(profile, true);
+  const page = await profile.newPage();
+  await page.goto(rp.url(`/webauthn.html?username=${newUser('unplug')}`, { origin: 'https' }));
+  await page.click('#register');
+  const prompt = await waitForConsent(profile.context);
+  await press(prompt, '#approve');
+  await expect(prompt.locator('#prompt')).toContainText(/removed/i);
+  const rec = await result(page);
+  expect(rec).toMatchObject({ status: 'error', errorName: 'NotAllowedError' });
+  expect(rec.message).toMatch(/removed/i);
+});
+
+test('settings page: the native helper status names the simulated key, or says it is not installed', async ({ extensionDir }) => {
+  const withHost = await hostProfile(extensionDir);
+  await createVault(withHost.sw, PASSPHRASE);
+  let page = await withHost.newPage();
+  await page.goto(`chrome-extension://${withHost.extensionId}/ui/settings.html`);
+  await expect(page.locator('#native-host-status')).toContainText('installed (version', { timeout: 20_000 });
+  await expect(page.locator('#native-host-status')).toContainText('SIMULATED');
+  await expect(page.locator('#native-host-keys li')).toHaveCount(1);
+  await expect(page.locator('#native-host-keys li')).toContainText('virtual-fido');
+
+  const without = await hostProfile(extensionDir, { install: false });
+  await createVault(without.sw, PASSPHRASE);
+  page = await without.newPage();
+  await page.goto(`chrome-extension://${without.extensionId}/ui/settings.html`);
+  await expect(page.locator('#native-host-status')).toContainText('not installed', { timeout: 20_000 });
+  await expect(page.locator('#native-host-keys li')).toHaveCount(0);
+});
