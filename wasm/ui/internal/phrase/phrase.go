@@ -1,23 +1,18 @@
 // Package phrase checks a 24-word BIP39 English recovery phrase as a person types it, before the phrase is sent
-// to the bridge (which checks it again: bridge/PROTOCOL.md, /v1/vault/restore answers BadPhrase).
-//
-// BIP39 (https://github.com/bitcoin/bips/blob/master/bip-0039.mediawiki), "Generating the mnemonic": 256 bits of
-// entropy are followed by the first 256/32 = 8 bits of SHA-256(entropy) as a checksum; the 264 bits are split
-// into 24 groups of 11 bits, each an index into the 2048-word list. Checking a phrase is the reverse: every word
-// must be in the list and the last 8 bits must equal SHA-256 of the first 256.
-//
-// The word list is github.com/cosmos/go-bip39's English list (the same file as the BIP's english.txt, which that
-// package verifies by CRC at init).
+// to the bridge (which checks it again: bridge/PROTOCOL.md, /v1/vault/restore answers BadPhrase). The word list
+// and the BIP39 checksum are core/vault's (one implementation for the bridge and the pages); this package adds
+// what the page needs around them: splitting pasted text, the order in which problems are reported, and the random
+// choice of words to confirm.
 package phrase
 
 import (
-	"crypto/sha256"
 	"errors"
 	"io"
+	"slices"
 	"strconv"
 	"strings"
 
-	"github.com/cosmos/go-bip39"
+	"github.com/twinkey/twinkey/core/vault"
 )
 
 // Words is the number of words in a Twinkey recovery phrase (256 bits of entropy, BIP39 "ENT=256").
@@ -46,16 +41,18 @@ func (e *UnknownWordError) Error() string {
 // Unwrap makes errors.Is(err, ErrUnknownWord) true.
 func (e *UnknownWordError) Unwrap() error { return ErrUnknownWord }
 
+// wordlist is core/vault's BIP39 English list, read once per page.
+var wordlist = vault.Wordlist()
+
 // List returns the BIP39 English word list in index order (2048 words). The slice is shared: do not modify it.
-func List() []string { return bip39.EnglishWordList }
+func List() []string { return wordlist }
 
 // Normalize turns what a person typed for one word into the form the list uses: trimmed and lower case.
 func Normalize(typed string) string { return strings.ToLower(strings.TrimSpace(typed)) }
 
 // Index returns the word's position in the list, or false when the (normalized) word is not in it.
 func Index(word string) (int, bool) {
-	i, ok := bip39.ReverseWordMap[Normalize(word)]
-	return i, ok
+	return slices.BinarySearch(wordlist, Normalize(word)) // the BIP39 English list is sorted
 }
 
 // Split breaks a pasted phrase into normalized words, accepting any run of spaces, tabs, newlines or commas and
@@ -80,23 +77,15 @@ func Check(words []string) error {
 	if len(words) != Words {
 		return errors.Join(ErrWordCount, errors.New("got "+strconv.Itoa(len(words))))
 	}
-	// 24 x 11 bits = 264 bits = 33 bytes: 32 bytes of entropy, then 1 byte of checksum.
-	var bits [33]byte
 	for i, w := range words {
-		idx, ok := Index(w)
-		if !ok {
+		if _, ok := Index(w); !ok {
 			return &UnknownWordError{Position: i + 1, Word: Normalize(w)}
 		}
-		for b := 0; b < 11; b++ {
-			if idx&(1<<(10-b)) != 0 {
-				pos := i*11 + b
-				bits[pos/8] |= 0x80 >> (pos % 8)
-			}
-		}
 	}
-	sum := sha256.Sum256(bits[:32])
-	if sum[0] != bits[32] {
+	if _, err := vault.ParsePhrase(strings.Join(words, " ")); errors.Is(err, vault.ErrChecksum) {
 		return ErrChecksum
+	} else if err != nil {
+		return err
 	}
 	return nil
 }
