@@ -39,6 +39,23 @@ func hostResultError(err error) error {
 	return &Error{Status: http.StatusBadGateway, Name: "NotReadableError", U2FCode: 1, Message: "The security key's answer is malformed: " + err.Error()}
 }
 
+// fromHost decodes the host's result for plan (prepared again from the same body, so the same client rules and
+// client data apply) and builds the page's answer with build.
+func fromHost[P, R, A any](plan P, err error, raw json.RawMessage, build func(P, *R) (A, error)) (any, error) {
+	if err != nil {
+		return nil, err
+	}
+	var r R
+	if err := hostResult(raw, &r); err != nil {
+		return nil, err
+	}
+	answer, err := build(plan, &r)
+	if err != nil {
+		return nil, hostResultError(err)
+	}
+	return answer, nil
+}
+
 func (s *server) webauthnHostRequest(_ context.Context, body []byte) (any, error) {
 	req, caller, err := decodeCeremony(body)
 	if err != nil {
@@ -69,26 +86,10 @@ func (s *server) webauthnHostResponse(_ context.Context, body []byte) (any, erro
 	switch req.Op {
 	case "create":
 		p, err := client.PrepareCreate(caller, req.Options)
-		if err != nil {
-			return nil, err
-		}
-		var r client.HostCreateResult
-		if err := hostResult(req.Result, &r); err != nil {
-			return nil, err
-		}
-		resp, err := p.RegistrationFromHost(&r)
-		return resp, hostResultError(err)
+		return fromHost(p, err, req.Result, (*client.CreatePlan).RegistrationFromHost)
 	case "get":
 		p, err := client.PrepareGet(caller, req.Options)
-		if err != nil {
-			return nil, err
-		}
-		var r client.HostGetResult
-		if err := hostResult(req.Result, &r); err != nil {
-			return nil, err
-		}
-		resp, err := p.AssertionFromHost(&r)
-		return resp, hostResultError(err)
+		return fromHost(p, err, req.Result, (*client.GetPlan).AssertionFromHost)
 	}
 	return nil, errBadOp(`"create" or "get"`)
 }
@@ -123,26 +124,10 @@ func (s *server) u2fHostResponse(_ context.Context, body []byte) (any, error) {
 	switch req.Op {
 	case "register":
 		p, err := client.PrepareU2FRegister(caller, req.Request)
-		if err != nil {
-			return nil, err
-		}
-		var r client.HostU2FRegisterResult
-		if err := hostResult(req.Result, &r); err != nil {
-			return nil, err
-		}
-		resp, err := p.RegisterFromHost(&r)
-		return resp, hostResultError(err)
+		return fromHost(p, err, req.Result, (*client.U2FRegisterPlan).RegisterFromHost)
 	case "sign":
 		p, err := client.PrepareU2FSign(caller, req.Request)
-		if err != nil {
-			return nil, err
-		}
-		var r client.HostU2FSignResult
-		if err := hostResult(req.Result, &r); err != nil {
-			return nil, err
-		}
-		resp, err := p.SignFromHost(&r)
-		return resp, hostResultError(err)
+		return fromHost(p, err, req.Result, (*client.U2FSignPlan).SignFromHost)
 	}
 	return nil, errBadOp(`"register" or "sign"`)
 }
