@@ -125,7 +125,7 @@ func (s *server) webauthnPrepare(ctx context.Context, body []byte) (any, error) 
 		a.Handler, a.Reason = string(p.Handler), p.Reason
 		return a, nil
 	}
-	return nil, &Error{Status: http.StatusBadRequest, Name: "TypeError", U2FCode: 2, Message: `op must be "create" or "get"`}
+	return nil, errBadOp(`"create" or "get"`)
 }
 
 func (s *server) webauthnCreate(ctx context.Context, body []byte) (any, error) {
@@ -250,7 +250,7 @@ func (s *server) u2fPrepare(ctx context.Context, body []byte) (any, error) {
 		a.Handler = string(p.Handler)
 		return a, nil
 	}
-	return nil, &Error{Status: http.StatusBadRequest, Name: "TypeError", U2FCode: 2, Message: `op must be "register" or "sign"`}
+	return nil, errBadOp(`"register" or "sign"`)
 }
 
 func (s *server) u2fRegister(ctx context.Context, body []byte) (any, error) {
