@@ -53,8 +53,8 @@ func (r *ceremonyRequest) approval() core.Approval {
 	return *r.Approval
 }
 
-func (r *ceremonyRequest) policy() (counter.Policy, error) {
-	p, err := counter.ParsePolicy(r.CounterPolicy)
+func parsePolicy(name string) (counter.Policy, error) {
+	p, err := counter.ParsePolicy(name)
 	if err != nil {
 		return "", &Error{Status: http.StatusBadRequest, Name: "TypeError", U2FCode: 2, Message: err.Error()}
 	}
@@ -128,12 +128,9 @@ func (s *server) webauthnPrepare(ctx context.Context, body []byte) (any, error) 
 	return nil, errBadOp(`"create" or "get"`)
 }
 
-func (s *server) webauthnCreate(ctx context.Context, body []byte) (any, error) {
-	req, caller, err := decodeCeremony(body)
-	if err != nil {
-		return nil, err
-	}
-	p, err := client.PrepareCreate(caller, req.Options)
+// signWith runs op on a plan that the client rules accepted, with the unlocked vault's authenticator: the last
+// step of every signing route.
+func signWith[P any](ctx context.Context, s *server, plan P, err error, op func(*core.Authenticator, P) (any, error)) (any, error) {
 	if err != nil {
 		return nil, err
 	}
@@ -141,7 +138,18 @@ func (s *server) webauthnCreate(ctx context.Context, body []byte) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	return client.Create(ctx, auth, p, req.approval())
+	return op(auth, plan)
+}
+
+func (s *server) webauthnCreate(ctx context.Context, body []byte) (any, error) {
+	req, caller, err := decodeCeremony(body)
+	if err != nil {
+		return nil, err
+	}
+	p, err := client.PrepareCreate(caller, req.Options)
+	return signWith(ctx, s, p, err, func(a *core.Authenticator, p *client.CreatePlan) (any, error) {
+		return client.Create(ctx, a, p, req.approval())
+	})
 }
 
 func (s *server) webauthnGet(ctx context.Context, body []byte) (any, error) {
@@ -149,20 +157,15 @@ func (s *server) webauthnGet(ctx context.Context, body []byte) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	policy, err := req.policy()
+	policy, err := parsePolicy(req.CounterPolicy)
 	if err != nil {
 		return nil, err
 	}
 	p, err := client.PrepareGet(caller, req.Options)
-	if err != nil {
-		return nil, err
-	}
-	auth, err := s.authenticator(ctx)
-	if err != nil {
-		return nil, err
-	}
-	p.Route(auth)
-	return client.Get(ctx, auth, p, req.approval(), policy)
+	return signWith(ctx, s, p, err, func(a *core.Authenticator, p *client.GetPlan) (any, error) {
+		p.Route(a)
+		return client.Get(ctx, a, p, req.approval(), policy)
+	})
 }
 
 // u2fRequest is the body of every U2F route: the browser-reported origin and the page's U2F 1.1 request fields.
@@ -259,14 +262,9 @@ func (s *server) u2fRegister(ctx context.Context, body []byte) (any, error) {
 		return nil, err
 	}
 	p, err := client.PrepareU2FRegister(caller, req.Request)
-	if err != nil {
-		return nil, err
-	}
-	auth, err := s.authenticator(ctx)
-	if err != nil {
-		return nil, err
-	}
-	return client.U2FRegister(ctx, auth, p, req.approval())
+	return signWith(ctx, s, p, err, func(a *core.Authenticator, p *client.U2FRegisterPlan) (any, error) {
+		return client.U2FRegister(ctx, a, p, req.approval())
+	})
 }
 
 func (s *server) u2fSign(ctx context.Context, body []byte) (any, error) {
@@ -274,17 +272,12 @@ func (s *server) u2fSign(ctx context.Context, body []byte) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	policy, err := (&ceremonyRequest{CounterPolicy: req.CounterPolicy}).policy()
+	policy, err := parsePolicy(req.CounterPolicy)
 	if err != nil {
 		return nil, err
 	}
 	p, err := client.PrepareU2FSign(caller, req.Request)
-	if err != nil {
-		return nil, err
-	}
-	auth, err := s.authenticator(ctx)
-	if err != nil {
-		return nil, err
-	}
-	return client.U2FSign(ctx, auth, p, req.approval(), policy)
+	return signWith(ctx, s, p, err, func(a *core.Authenticator, p *client.U2FSignPlan) (any, error) {
+		return client.U2FSign(ctx, a, p, req.approval(), policy)
+	})
 }

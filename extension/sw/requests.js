@@ -99,6 +99,7 @@ class PendingRequest {
     this.prepared = null;  // the bridge's prepare answer
     this.site = '';
     this.siteSettings = null;
+    this.uvWindowMinutes = 0; // settings.uvWindowMinutes, read with the site settings before the prompt
     this.locked = false;
     this.expiresAt = 0;
     this.timer = undefined;
@@ -198,6 +199,7 @@ export class RequestRouter {
     request.site = siteOf(request.op, request.caller, prep.result);
     const settings = await loadSettings();
     request.siteSettings = siteSettings(settings, siteKeys(new URL(request.caller.origin).hostname, request.site));
+    request.uvWindowMinutes = settings.uvWindowMinutes;
     if (request.siteSettings.off) return this.#notOurs(request);
     if (request.siteSettings.hardwareOnly) return this.#toUsb(request, true); // the software key never answers
     if (prep.result.handler !== 'twinkey') return this.#notOurs(request);
@@ -467,7 +469,7 @@ export class RequestRouter {
     }
     if (!userVerified && request.prepared.userVerification === 'preferred') {
       // "preferred": UV when the passphrase was entered within the configured window (ARCHITECTURE.md).
-      userVerified = await verifiedWithin((await loadSettings()).uvWindowMinutes);
+      userVerified = await verifiedWithin(request.uvWindowMinutes);
     }
     const counterPolicy = request.siteSettings?.counterPolicy ?? CounterPolicy.TWIN;
     const body = { ...request.body, approval: { userPresent: true, userVerified }, counterPolicy };
