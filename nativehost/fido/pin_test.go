@@ -12,11 +12,26 @@ import (
 	"github.com/twinkey/twinkey/nativehost/ctap2"
 	"github.com/twinkey/twinkey/nativehost/ctaphid"
 	"github.com/twinkey/twinkey/nativehost/fido"
+	"github.com/twinkey/twinkey/nativehost/simkey"
 )
 
-func openPINKey(t *testing.T, k *pinKey) *fido.Authenticator {
+// newPINKey is simkey's CTAP 2.1 key (written from the spec, independently of nativehost/ctap2) with a PIN set,
+// retries tries left, PIN protocols 2 and 1 and maxCredentialCountInList 2. go-webauthn verifies what it signs.
+func newPINKey(pin string, retries int) *simkey.CTAP21Key {
+	k, err := simkey.NewCTAP21Key(simkey.CTAP21Config{PIN: pin, PINRetries: retries, MaxCredentialCountInList: 2})
+	if err != nil {
+		panic(err)
+	}
+	return k
+}
+
+func openPINKey(t *testing.T, k *simkey.CTAP21Key) *fido.Authenticator {
 	t.Helper()
-	conn, err := ctaphid.Open(context.Background(), k, ctaphid.Options{})
+	dev, err := k.Open()
+	if err != nil {
+		t.Fatal(err)
+	}
+	conn, err := ctaphid.Open(context.Background(), dev, ctaphid.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -111,7 +126,7 @@ func TestNoCredentialsAfterTouch(t *testing.T) {
 	ui := &recorder{}
 	_, err := a.GetAssertion(context.Background(), &fido.GetAssertionParams{RPID: rpID, ClientDataHash: hash([]byte("x")),
 		AllowList: [][]byte{[]byte("a"), []byte("b"), []byte("c")}, UV: fido.UVDiscouraged}, ui)
-	if !errors.Is(err, fido.ErrNoCredentials) || k.touches != 1 {
-		t.Fatalf("GetAssertion = %v after %d selection requests", err, k.touches)
+	if !errors.Is(err, fido.ErrNoCredentials) || k.SelectionRequests() != 1 {
+		t.Fatalf("GetAssertion = %v after %d selection requests", err, k.SelectionRequests())
 	}
 }

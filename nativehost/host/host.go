@@ -75,15 +75,28 @@ func (HIDSource) Open(path string) (ctaphid.Device, error) { return hid.Open(pat
 // SimulatedPath is the device path of the simulated key.
 const SimulatedPath = "simulated:virtual-fido"
 
+// SimulatedKey is a simulated authenticator (nativehost/simkey): virtual-fido, or the CTAP 2.1 key with a PIN.
+type SimulatedKey interface {
+	Open() (ctaphid.Device, error)
+	Plugged() bool
+	Product() string
+	Close() error
+}
+
+var (
+	_ SimulatedKey = (*simkey.Key)(nil)
+	_ SimulatedKey = (*simkey.CTAP21Key)(nil)
+)
+
 // SimulatedSource offers one simulated key (tests only; see nativehost/simkey).
-type SimulatedSource struct{ Key *simkey.Key }
+type SimulatedSource struct{ Key SimulatedKey }
 
 // List returns the simulated key while it is plugged in.
 func (s SimulatedSource) List() ([]DeviceEntry, error) {
 	if !s.Key.Plugged() {
 		return nil, nil
 	}
-	return []DeviceEntry{{hid.DeviceInfo{Path: SimulatedPath, Manufacturer: "bulwarkid", Product: "virtual-fido (simulated)"}}}, nil
+	return []DeviceEntry{{hid.DeviceInfo{Path: SimulatedPath, Manufacturer: "Twinkey tests", Product: s.Key.Product()}}}, nil
 }
 
 // Open opens the simulated key.

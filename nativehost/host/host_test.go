@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/json"
+	"fmt"
 	"io"
 	"slices"
 	"testing"
@@ -257,5 +258,92 @@ func TestBadParams(t *testing.T) {
 		if r.Type != messaging.ReplyError || r.Error.Code != messaging.CodeBadRequest {
 			t.Errorf("params %v: reply %+v %+v", p, r, r.Error)
 		}
+	}
+}
+
+// answerPINs runs one request on c, answering each pin-needed / pin-wrong question with the next of pins; it
+// returns the final reply and the progress events with their retries ("pin-wrong:7").
+func (c *client) answerPINs(typ string, params any, pins ...string) (reply, []string) {
+	c.t.Helper()
+	id := c.send(typ, params)
+	var events []string
+	for {
+		r := c.read()
+		switch {
+		case r.ID != id && r.Type == messaging.ReplyResult: // the answer to a pin message
+			continue
+		case r.ID != id:
+			c.t.Fatalf("reply %+v %+v while waiting for %q", r, r.Error, id)
+		case r.Type != messaging.ReplyProgress:
+			return r, events
+		}
+		ev := r.Progress.Event
+		if ev == "pin-needed" || ev == "pin-wrong" {
+			events = append(events, fmt.Sprintf("%s:%d", ev, *r.Progress.Retries))
+			if len(pins) == 0 {
+				c.t.Fatalf("asked for a PIN once too often (%v)", events)
+			}
+			c.send("pin", map[string]string{"target": id, "pin": pins[0]})
+			pins = pins[1:]
+			continue
+		}
+		events = append(events, ev)
+	}
+}
+
+// TestPINThroughTheHost: the CTAP 2.1 simulated key with a PIN (TWINKEY_SIMULATED_KEY=pin:4321). Registration
+// with UV required asks for the PIN, says a wrong one left 7 tries, then the touch; a second host process (the
+// same key) signs in with UV after the PIN; go-webauthn, requiring UV, accepts both.
+func TestPINThroughTheHost(t *testing.T) {
+	env := map[string]string{host.EnvSimulatedKey: "pin:4321", host.EnvSimulatedKeyDir: t.TempDir()}
+	c := connect(t, env)
+	devs := result[host.DevicesResult](t, func() reply { r, _ := c.call("devices", nil); return r }())
+	if len(devs.Devices) != 1 || !devs.Devices[0].CTAP2 || devs.Devices[0].U2F || devs.Devices[0].PIN != "set" {
+		t.Fatalf("devices %+v", devs)
+	}
+	w, _ := webauthn.New(&webauthn.Config{RPID: "example.com", RPDisplayName: "Example", RPOrigins: []string{"https://example.com"}})
+	user := &rpUser{}
+	_, session, _ := w.BeginRegistration(user, webauthn.WithAuthenticatorSelection(protocol.AuthenticatorSelection{
+		UserVerification: protocol.VerificationRequired}))
+	cd := cdj("webauthn.create", session.Challenge)
+	r, events := c.answerPINs("webauthn.create", map[string]any{"rpId": "example.com", "rpName": "Example",
+		"clientDataHash": b64u(hash(cd)), "user": map[string]any{"id": b64u(user.WebAuthnID()), "name": "ann"},
+		"algorithms": []int{-7}, "userVerification": "required", "timeoutMs": 20000}, "0000", "4321")
+	created := result[host.CreateResult](t, r)
+	if want := []string{"pin-needed:8", "pin-wrong:7", "touch"}; !slices.Equal(events[:min(3, len(events))], want) {
+		t.Fatalf("events %v, want %v first", events, want)
+	}
+	body, _ := json.Marshal(map[string]any{"id": b64u(created.CredentialID), "rawId": b64u(created.CredentialID), "type": "public-key",
+		"response": map[string]any{"clientDataJSON": b64u(cd), "attestationObject": b64u(created.AttestationObject)}})
+	parsed, err := protocol.ParseCredentialCreationResponseBytes(body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cred, err := w.CreateCredential(user, *session, parsed)
+	if err != nil {
+		t.Fatalf("go-webauthn rejects the registration: %v", err)
+	}
+	user.creds = append(user.creds, *cred)
+	if r, _ := c.call("pin", map[string]string{"target": "nothing", "pin": "4321"}); r.Error == nil || r.Error.Code != messaging.CodeUnknownTarget {
+		t.Fatalf("pin for no request: %+v", r)
+	}
+
+	second := connect(t, env)
+	_, lsession, _ := w.BeginLogin(user, webauthn.WithUserVerification(protocol.VerificationRequired))
+	lcd := cdj("webauthn.get", lsession.Challenge)
+	r, events = second.answerPINs("webauthn.get", map[string]any{"rpId": "example.com", "clientDataHash": b64u(hash(lcd)),
+		"allowCredentials": []string{b64u(created.CredentialID)}, "userVerification": "required"}, "4321")
+	got := result[host.GetResult](t, r)
+	if len(events) == 0 || events[0] != "pin-needed:8" {
+		t.Fatalf("events %v", events)
+	}
+	body, _ = json.Marshal(map[string]any{"id": b64u(got.CredentialID), "rawId": b64u(got.CredentialID), "type": "public-key",
+		"response": map[string]any{"clientDataJSON": b64u(lcd), "authenticatorData": b64u(got.AuthenticatorData), "signature": b64u(got.Signature)}})
+	lparsed, err := protocol.ParseCredentialRequestResponseBytes(body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := w.ValidateLogin(user, *lsession, lparsed); err != nil {
+		t.Fatalf("go-webauthn rejects the assertion: %v", err)
 	}
 }

@@ -2,6 +2,7 @@ package host
 
 import (
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/twinkey/twinkey/nativehost/simkey"
@@ -21,8 +22,9 @@ const (
 //	slow-touch               touch after 400 ms: the key sends KEEPALIVE UPNEEDED, the host sends "touch"
 //	unplug-after-keepalive   the key is pulled out right after its first KEEPALIVE ("key-removed")
 //	u2f-only                 a U2F-only key (no CTAP2): WebAuthn runs over CTAP1
-//	pin:<PIN>                the key has clientPIN <PIN> (only when its state dir is new)
-func SimulatedKeyFromEnv(getenv func(string) string) (*simkey.Key, error) {
+//	pin:<PIN>                simkey's CTAP 2.1 key (no U2F) with clientPIN <PIN>, PIN protocols 2 and 1, touch
+//	                         after 300 ms; the PIN is set only when the state dir is new
+func SimulatedKeyFromEnv(getenv func(string) string) (SimulatedKey, error) {
 	mode := getenv(EnvSimulatedKey)
 	if mode == "" {
 		return nil, nil
@@ -36,8 +38,9 @@ func SimulatedKeyFromEnv(getenv func(string) string) (*simkey.Key, error) {
 		cfg.U2FOnly = true
 	case mode == "unplug-after-keepalive":
 		cfg.TouchDelay, cfg.UnplugAfterKeepalive = 400*time.Millisecond, true
-	case len(mode) > 4 && mode[:4] == "pin:":
-		cfg.PIN = mode[4:]
+	case strings.HasPrefix(mode, "pin:") && len(mode) > len("pin:"):
+		return simkey.NewCTAP21Key(simkey.CTAP21Config{PIN: strings.TrimPrefix(mode, "pin:"), StateDir: cfg.StateDir,
+			TouchDelay: 300 * time.Millisecond})
 	default:
 		return nil, fmt.Errorf("host: unknown %s mode %q", EnvSimulatedKey, mode)
 	}

@@ -410,3 +410,6 @@ func (d *device) Close() error {
 	d.key.release()
 	return nil
 }
+
+// Product names the key in device lists.
+func (k *Key) Product() string { return "virtual-fido (simulated)" }

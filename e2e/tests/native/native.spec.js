@@ -159,6 +159,52 @@ test('the key unplugged mid-ceremony: the prompt says so and the page gets a cle
   expect(rec.message).toMatch(/removed/i);
 });
 
+// answerPIN waits for the prompt to ask for the key's PIN with text, types pin and sends it.
+async function answerPIN(prompt, text, pin) {
+  await expect(prompt.locator('#key-status')).toContainText(text);
+  await expect(prompt.locator('#pin')).toBeFocused();
+  await prompt.locator('#pin').fill(pin);
+  await prompt.click('#pin-submit');
+}
+
+test('a key with a PIN: the prompt asks for it, says a wrong PIN left 7 tries, and UV reaches the RP', async ({ rp, extensionDir }) => {
+  // simkey's CTAP 2.1 key (PIN protocol 2, no U2F) with PIN 4321 (nativehost/PROTOCOL.md "The simulated key").
+  const profile = await hostProfile(extensionDir, { key: 'pin:4321' });
+  await setHardwareOnly(profile, true);
+  const page = await profile.newPage();
+  const user = newUser('pin');
+  await page.goto(rp.url(`/webauthn.html?username=${user}&userVerification=required`, { origin: 'https' }));
+
+  await page.click('#register');
+  let prompt = await waitForConsent(profile.context);
+  await expect(prompt.locator('#details')).toContainText('SIMULATED security key');
+  await expect(prompt.locator('#pin-box')).toBeHidden();
+  await prompt.click('#approve');
+  await answerPIN(prompt, "Enter your security key's PIN (8 tries left)", '0000');
+  await expect(prompt.locator('#pin')).toHaveValue(''); // the field is cleared as soon as the PIN is sent
+  await answerPIN(prompt, 'Wrong PIN, 7 retries left', '4321');
+  const reg = await result(page);
+  expect(reg, JSON.stringify(reg)).toMatchObject({ status: 'ok' });
+  expect((await rp.credentials(user))[0]).toMatchObject({ source: 'webauthn', rpId: SITE, userVerified: true });
+
+  // Deny while the prompt waits for the PIN: the page gets NotAllowedError and the host's wait is cancelled,
+  // so the next sign-in finds the key free.
+  await page.click('#login');
+  prompt = await waitForConsent(profile.context);
+  await prompt.click('#approve');
+  await expect(prompt.locator('#pin-box')).toBeVisible();
+  await press(prompt, '#deny');
+  expect(await result(page)).toMatchObject({ status: 'error', errorName: 'NotAllowedError' });
+
+  await page.click('#login');
+  prompt = await waitForConsent(profile.context);
+  await prompt.click('#approve');
+  await answerPIN(prompt, '8 tries left', '4321'); // the right PIN reset the counter
+  const login = await result(page);
+  expect(login, JSON.stringify(login)).toMatchObject({ status: 'ok' });
+  expect((await rp.credentials(user))[0]).toMatchObject({ logins: 1, userVerified: true });
+});
+
 test('settings page: the native helper status names the simulated key, or says it is not installed', async ({ extensionDir }) => {
   const withHost = await hostProfile(extensionDir);
   await createVault(withHost.sw, PASSPHRASE);
