@@ -427,8 +427,27 @@ func (k *CTAP21Key) touch(tx *ctap21Transaction) bool {
 
 func status(code byte) []byte { return []byte{code} }
 
+// ctap2CBOR encodes answers in CTAP2 canonical form (§8: definite lengths, map keys sorted length-first).
+var ctap2CBOR = func() cbor.EncMode {
+	em, err := cbor.CTAP2EncOptions().EncMode()
+	if err != nil {
+		panic(err)
+	}
+	return em
+}()
+
+// canonical reports whether b is in CTAP2 canonical form, as a strict key demands of requests (§8).
+func canonical(b []byte) bool {
+	var v any
+	if err := cbor.Unmarshal(b, &v); err != nil {
+		return false
+	}
+	again, err := ctap2CBOR.Marshal(v)
+	return err == nil && bytes.Equal(again, b)
+}
+
 func okCBOR(v any) []byte {
-	b, err := cbor.Marshal(v)
+	b, err := ctap2CBOR.Marshal(v)
 	if err != nil {
 		return status(st21InvalidCBOR)
 	}
@@ -439,7 +458,7 @@ func okCBOR(v any) []byte {
 func (k *CTAP21Key) cbor(tx *ctap21Transaction, req []byte) []byte {
 	var args map[int]cbor.RawMessage
 	if len(req) > 1 {
-		if err := cbor.Unmarshal(req[1:], &args); err != nil {
+		if err := cbor.Unmarshal(req[1:], &args); err != nil || !canonical(req[1:]) {
 			return status(st21InvalidCBOR)
 		}
 	}
@@ -834,7 +853,7 @@ func (k *CTAP21Key) makeCredential(tx *ctap21Transaction, a ctap21Args) []byte {
 		DisplayName: user.DisplayName, Discoverable: opts["rk"]}
 	pub, _ := priv.PublicKey.ECDH()
 	pt := pub.Bytes()
-	cose, _ := cbor.Marshal(coseKey{Kty: 2, Alg: -7, Crv: 1, X: pt[1:33], Y: pt[33:65]})
+	cose, _ := ctap2CBOR.Marshal(coseKey{Kty: 2, Alg: -7, Crv: 1, X: pt[1:33], Y: pt[33:65]})
 
 	k.mu.Lock()
 	defer k.mu.Unlock()

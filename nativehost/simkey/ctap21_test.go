@@ -262,3 +262,14 @@ func FuzzCTAP21KeyRequests(f *testing.F) {
 		}
 	})
 }
+
+// TestCTAP21KeyRefusesNonCanonicalCBOR: like a strict key, requests must be canonical CTAP2 CBOR (§8): here a
+// getAssertion map with keys 2 before 1.
+func TestCTAP21KeyRefusesNonCanonicalCBOR(t *testing.T) {
+	conn, _ := openCTAP21(t, newCTAP21(t, simkey.CTAP21Config{}))
+	req := []byte{0x02, 0xA2, 0x02, 0x41, 0x00, 0x01, 0x61, 'a'}
+	resp, err := conn.Transact(context.Background(), ctaphid.CmdCBOR, req, nil)
+	if err != nil || len(resp) != 1 || resp[0] != 0x12 {
+		t.Fatalf("non-canonical request: %x, %v; want INVALID_CBOR", resp, err)
+	}
+}
