@@ -147,6 +147,19 @@ func TestWebAuthnThroughTheHost(t *testing.T) {
 	if !slices.Contains(events, "touch") {
 		t.Fatalf("no touch progress: %v", events)
 	}
+	verifyCreated(t, w, user, session, cd, created)
+
+	_, lsession, _ := w.BeginLogin(user)
+	lcd := cdj("webauthn.get", lsession.Challenge)
+	r, _ = c.call("webauthn.get", map[string]any{"rpId": "example.com", "clientDataHash": b64u(hash(lcd)),
+		"allowCredentials": []string{b64u(created.CredentialID)}, "userVerification": "discouraged"})
+	verifyAssertion(t, w, user, lsession, lcd, result[host.GetResult](t, r))
+}
+
+// verifyCreated has go-webauthn check a webauthn.create result as a page would send it, and adds the credential
+// to user.
+func verifyCreated(t *testing.T, w *webauthn.WebAuthn, user *rpUser, session *webauthn.SessionData, cd []byte, created host.CreateResult) {
+	t.Helper()
 	body, _ := json.Marshal(map[string]any{"id": b64u(created.CredentialID), "rawId": b64u(created.CredentialID), "type": "public-key",
 		"response": map[string]any{"clientDataJSON": b64u(cd), "attestationObject": b64u(created.AttestationObject), "transports": created.Transports}})
 	parsed, err := protocol.ParseCredentialCreationResponseBytes(body)
@@ -158,19 +171,18 @@ func TestWebAuthnThroughTheHost(t *testing.T) {
 		t.Fatalf("go-webauthn rejects the registration: %v", err)
 	}
 	user.creds = append(user.creds, *cred)
+}
 
-	_, lsession, _ := w.BeginLogin(user)
-	lcd := cdj("webauthn.get", lsession.Challenge)
-	r, _ = c.call("webauthn.get", map[string]any{"rpId": "example.com", "clientDataHash": b64u(hash(lcd)),
-		"allowCredentials": []string{b64u(created.CredentialID)}, "userVerification": "discouraged"})
-	got := result[host.GetResult](t, r)
-	body, _ = json.Marshal(map[string]any{"id": b64u(got.CredentialID), "rawId": b64u(got.CredentialID), "type": "public-key",
-		"response": map[string]any{"clientDataJSON": b64u(lcd), "authenticatorData": b64u(got.AuthenticatorData), "signature": b64u(got.Signature)}})
-	lparsed, err := protocol.ParseCredentialRequestResponseBytes(body)
+// verifyAssertion has go-webauthn check a webauthn.get result.
+func verifyAssertion(t *testing.T, w *webauthn.WebAuthn, user *rpUser, session *webauthn.SessionData, cd []byte, got host.GetResult) {
+	t.Helper()
+	body, _ := json.Marshal(map[string]any{"id": b64u(got.CredentialID), "rawId": b64u(got.CredentialID), "type": "public-key",
+		"response": map[string]any{"clientDataJSON": b64u(cd), "authenticatorData": b64u(got.AuthenticatorData), "signature": b64u(got.Signature)}})
+	parsed, err := protocol.ParseCredentialRequestResponseBytes(body)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := w.ValidateLogin(user, *lsession, lparsed); err != nil {
+	if _, err := w.ValidateLogin(user, *session, parsed); err != nil {
 		t.Fatalf("go-webauthn rejects the assertion: %v", err)
 	}
 }
@@ -313,17 +325,7 @@ func TestPINThroughTheHost(t *testing.T) {
 	if want := []string{"pin-needed:8", "pin-wrong:7", "touch"}; !slices.Equal(events[:min(3, len(events))], want) {
 		t.Fatalf("events %v, want %v first", events, want)
 	}
-	body, _ := json.Marshal(map[string]any{"id": b64u(created.CredentialID), "rawId": b64u(created.CredentialID), "type": "public-key",
-		"response": map[string]any{"clientDataJSON": b64u(cd), "attestationObject": b64u(created.AttestationObject)}})
-	parsed, err := protocol.ParseCredentialCreationResponseBytes(body)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cred, err := w.CreateCredential(user, *session, parsed)
-	if err != nil {
-		t.Fatalf("go-webauthn rejects the registration: %v", err)
-	}
-	user.creds = append(user.creds, *cred)
+	verifyCreated(t, w, user, session, cd, created)
 	if r, _ := c.call("pin", map[string]string{"target": "nothing", "pin": "4321"}); r.Error == nil || r.Error.Code != messaging.CodeUnknownTarget {
 		t.Fatalf("pin for no request: %+v", r)
 	}
@@ -333,17 +335,8 @@ func TestPINThroughTheHost(t *testing.T) {
 	lcd := cdj("webauthn.get", lsession.Challenge)
 	r, events = second.answerPINs("webauthn.get", map[string]any{"rpId": "example.com", "clientDataHash": b64u(hash(lcd)),
 		"allowCredentials": []string{b64u(created.CredentialID)}, "userVerification": "required"}, "4321")
-	got := result[host.GetResult](t, r)
 	if len(events) == 0 || events[0] != "pin-needed:8" {
 		t.Fatalf("events %v", events)
 	}
-	body, _ = json.Marshal(map[string]any{"id": b64u(got.CredentialID), "rawId": b64u(got.CredentialID), "type": "public-key",
-		"response": map[string]any{"clientDataJSON": b64u(lcd), "authenticatorData": b64u(got.AuthenticatorData), "signature": b64u(got.Signature)}})
-	lparsed, err := protocol.ParseCredentialRequestResponseBytes(body)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := w.ValidateLogin(user, *lsession, lparsed); err != nil {
-		t.Fatalf("go-webauthn rejects the assertion: %v", err)
-	}
+	verifyAssertion(t, w, user, lsession, lcd, result[host.GetResult](t, r))
 }

@@ -43,12 +43,9 @@ type CTAP21Key struct {
 	cfg  CTAP21Config
 	path string // state file; empty: memory only
 
-	out       chan []byte // answer packets
-	unplugged chan struct{}
-	unplugOne sync.Once
+	socket
 
 	mu      sync.Mutex
-	open    bool
 	nextCID uint32
 	st      ctap21State
 	agree   *ecdh.PrivateKey // the key-agreement key, regenerated on a wrong PIN (§6.5.5.5)
@@ -144,7 +141,7 @@ func NewCTAP21Key(cfg CTAP21Config) (*CTAP21Key, error) {
 	if err != nil {
 		return nil, err
 	}
-	k := &CTAP21Key{cfg: cfg, out: make(chan []byte, 1024), unplugged: make(chan struct{}), agree: agree}
+	k := &CTAP21Key{cfg: cfg, socket: newSocket(), agree: agree}
 	if cfg.StateDir != "" {
 		if err := os.MkdirAll(cfg.StateDir, 0o700); err != nil {
 			return nil, fmt.Errorf("simkey: state dir: %w", err)
@@ -190,19 +187,6 @@ func (k *CTAP21Key) save() error {
 // Close releases nothing: the key has no goroutine of its own. It is there for the host's SimulatedKey.
 func (k *CTAP21Key) Close() error { return nil }
 
-// Unplug simulates removing the key: open handles fail and Open refuses.
-func (k *CTAP21Key) Unplug() { k.unplugOne.Do(func() { close(k.unplugged) }) }
-
-// Plugged reports whether the key is still attached.
-func (k *CTAP21Key) Plugged() bool {
-	select {
-	case <-k.unplugged:
-		return false
-	default:
-		return true
-	}
-}
-
 // Product names the key in device lists.
 func (k *CTAP21Key) Product() string { return "CTAP 2.1 PIN key (simulated)" }
 
@@ -222,17 +206,8 @@ func (k *CTAP21Key) PINRetries() int {
 
 // Open returns the key's report pipe. Only one handle may be open at a time.
 func (k *CTAP21Key) Open() (ctaphid.Device, error) {
-	if !k.Plugged() {
-		return nil, ErrUnplugged
-	}
-	k.mu.Lock()
-	defer k.mu.Unlock()
-	if k.open {
-		return nil, ErrInUse
-	}
-	k.open = true
-	for len(k.out) > 0 { // answers nobody read
-		<-k.out
+	if err := k.acquire(); err != nil {
+		return nil, err
 	}
 	return &ctap21Device{key: k}, nil
 }
@@ -365,14 +340,7 @@ func (d *ctap21Device) Read(ctx context.Context) ([]byte, error) {
 	if closed {
 		return nil, ErrClosed
 	}
-	select {
-	case p := <-d.key.out:
-		return p, nil
-	case <-d.key.unplugged:
-		return nil, ErrUnplugged
-	case <-ctx.Done():
-		return nil, ctx.Err()
-	}
+	return d.key.read(ctx)
 }
 
 func (d *ctap21Device) Close() error {
@@ -385,9 +353,7 @@ func (d *ctap21Device) Close() error {
 	if tx := d.busy; tx != nil {
 		tx.once.Do(func() { close(tx.cancel) })
 	}
-	d.key.mu.Lock()
-	d.key.open = false
-	d.key.mu.Unlock()
+	d.key.release()
 	return nil
 }
 
@@ -397,11 +363,7 @@ func (k *CTAP21Key) send(cid ctaphid.ChannelID, cmd ctaphid.Command, payload []b
 		packets, _ = ctaphid.EncodeMessage(cid, ctaphid.CmdError, []byte{byte(ctaphid.ErrOther)})
 	}
 	for _, p := range packets {
-		select {
-		case k.out <- p:
-		case <-k.unplugged:
-			return
-		}
+		k.socket.send(p)
 	}
 }
 

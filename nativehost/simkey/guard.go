@@ -77,10 +77,7 @@ func (d *device) reply(cid ctaphid.ChannelID, cmd ctaphid.Command, payload []byt
 		return
 	}
 	for _, p := range packets {
-		select {
-		case d.key.responses <- p:
-		default: // nobody reads: drop, like a full HID queue
-		}
+		d.key.send(p)
 	}
 }
 

@@ -36,16 +36,7 @@ func pythonWithFido2(t *testing.T) string {
 // verifies the attestation and assertion signatures and that every answer is canonical CTAP2 CBOR.
 func TestCTAP21KeyAgainstPythonFido2(t *testing.T) {
 	py := pythonWithFido2(t)
-	k := newCTAP21(t, simkey.CTAP21Config{PIN: "2468"})
-	dev, err := k.Open()
-	if err != nil {
-		t.Fatal(err)
-	}
-	conn, err := ctaphid.Open(context.Background(), dev, ctaphid.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close()
+	conn, _ := openCTAP21(t, newCTAP21(t, simkey.CTAP21Config{PIN: "2468"}))
 
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()

@@ -86,13 +86,10 @@ type Key struct {
 	ctap   *ctap.CTAPServer
 	u2f    *u2f.U2FServer
 
-	responses chan []byte   // packets from virtual-fido, filled by the pump
-	stop      chan struct{} // closed by Close
-	unplugged chan struct{} // closed when the key is removed
-	unplugOne sync.Once
+	socket               // its out queue is filled by the pump
+	stop   chan struct{} // closed by Close
 
 	mu       sync.Mutex
-	open     bool
 	denied   int           // U2F touches denied so far
 	initWait chan struct{} // closed by the pump when the pending INIT's answer has been queued
 }
@@ -148,7 +145,7 @@ func New(cfg Config) (*Key, error) {
 	if _, err := rand.Read(secret[:]); err != nil {
 		return nil, fmt.Errorf("simkey: device secret: %w", err)
 	}
-	k := &Key{cfg: cfg, responses: make(chan []byte, 1024), stop: make(chan struct{}), unplugged: make(chan struct{})}
+	k := &Key{cfg: cfg, socket: newSocket(), stop: make(chan struct{})}
 	saved := store.RetrieveData()
 	fresh := saved == nil
 	if !fresh {
@@ -177,7 +174,7 @@ func New(cfg Config) (*Key, error) {
 	return k, nil
 }
 
-// pump moves virtual-fido's answer packets into k.responses until Close.
+// pump moves virtual-fido's answer packets into k.out until Close.
 func (k *Key) pump() {
 	for {
 		p := k.hid.GetResponse(0, 0)
@@ -194,7 +191,7 @@ func (k *Key) pump() {
 			p[7+16] &^= byte(ctaphid.CapCBOR) // capability flags: INIT payload offset 16 (§5.3)
 		}
 		select {
-		case k.responses <- p:
+		case k.out <- p:
 		case <-k.stop:
 			return
 		}
@@ -218,49 +215,15 @@ func (k *Key) Close() error {
 	return nil
 }
 
-// Unplug simulates removing the key: open handles fail and Open refuses.
-func (k *Key) Unplug() { k.unplugOne.Do(func() { close(k.unplugged) }) }
-
-// Plugged reports whether the key is still attached.
-func (k *Key) Plugged() bool {
-	select {
-	case <-k.unplugged:
-		return false
-	default:
-		return true
-	}
-}
-
 // CTAPServer is virtual-fido's CTAP2 handler, for benchmarks that bypass CTAPHID.
 func (k *Key) CTAPServer() *ctap.CTAPServer { return k.ctap }
 
 // Open returns the key's report pipe. Only one handle may be open at a time.
 func (k *Key) Open() (ctaphid.Device, error) {
-	if !k.Plugged() {
-		return nil, ErrUnplugged
-	}
-	k.mu.Lock()
-	defer k.mu.Unlock()
-	if k.open {
-		return nil, ErrInUse
-	}
-	k.open = true
-	// Drop answers nobody read (e.g. keepalives racing a finished request).
-	for {
-		select {
-		case <-k.responses:
-			continue
-		default:
-		}
-		break
+	if err := k.acquire(); err != nil {
+		return nil, err
 	}
 	return &device{key: k, pending: map[ctaphid.ChannelID]*pendingRequest{}}, nil
-}
-
-func (k *Key) release() {
-	k.mu.Lock()
-	k.open = false
-	k.mu.Unlock()
 }
 
 // approver is virtual-fido's user-presence callback: the simulated user touches after TouchDelay.
@@ -384,20 +347,11 @@ func (d *device) Read(ctx context.Context) ([]byte, error) {
 	if closed {
 		return nil, ErrClosed
 	}
-	if !d.key.Plugged() {
-		return nil, ErrUnplugged
+	p, err := d.key.read(ctx)
+	if err == nil && d.key.cfg.UnplugAfterKeepalive && p[4] == byte(ctaphid.CmdKeepalive) {
+		defer d.key.Unplug()
 	}
-	select {
-	case p := <-d.key.responses:
-		if d.key.cfg.UnplugAfterKeepalive && p[4] == byte(ctaphid.CmdKeepalive) {
-			defer d.key.Unplug()
-		}
-		return p, nil
-	case <-d.key.unplugged:
-		return nil, ErrUnplugged
-	case <-ctx.Done():
-		return nil, ctx.Err()
-	}
+	return p, err
 }
 
 func (d *device) Close() error {
