@@ -52,11 +52,21 @@ type Event struct {
 	Retries int
 }
 
+// Account is a discoverable credential's user as the key reports it. Name and DisplayName are empty unless the
+// user was verified (CTAP 2.1 §6.2.2: no user-identifiable information without UV).
+type Account struct {
+	UserID      []byte
+	Name        string
+	DisplayName string
+}
+
 // Prompter is the user interface of a ceremony. Progress must not block. PIN asks for the key's PIN; the PIN is
-// used for the one token request and not kept. An error from PIN aborts the ceremony.
+// used for the one token request and not kept. ChooseAccount asks which of several discoverable credentials
+// to sign in with (the index into accounts). An error from PIN or ChooseAccount aborts the ceremony.
 type Prompter interface {
 	Progress(Event)
 	PIN(ctx context.Context, retries int, wrong bool) (string, error)
+	ChooseAccount(ctx context.Context, accounts []Account) (int, error)
 }
 
 // Options tune an Authenticator.

@@ -31,10 +31,22 @@ func b64u(b []byte) string { return base64.RawURLEncoding.EncodeToString(b) }
 
 // recorder is a Prompter that records events and answers PIN prompts from a script.
 type recorder struct {
-	mu     sync.Mutex
-	events []fido.Event
-	pins   []string
-	asked  []int
+	mu       sync.Mutex
+	events   []fido.Event
+	pins     []string
+	asked    []int
+	choose   func([]fido.Account) int // nil: the user closes the account chooser
+	accounts []fido.Account           // what the chooser showed
+}
+
+func (r *recorder) ChooseAccount(_ context.Context, accounts []fido.Account) (int, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.accounts = accounts
+	if r.choose == nil {
+		return 0, errors.New("user closed the account chooser")
+	}
+	return r.choose(accounts), nil
 }
 
 func (r *recorder) Progress(e fido.Event) { r.mu.Lock(); r.events = append(r.events, e); r.mu.Unlock() }

@@ -2,8 +2,10 @@ package fido_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/go-webauthn/webauthn/protocol"
@@ -128,5 +130,97 @@ func TestNoCredentialsAfterTouch(t *testing.T) {
 		AllowList: [][]byte{[]byte("a"), []byte("b"), []byte("c")}, UV: fido.UVDiscouraged}, ui)
 	if !errors.Is(err, fido.ErrNoCredentials) || k.SelectionRequests() != 1 {
 		t.Fatalf("GetAssertion = %v after %d selection requests", err, k.SelectionRequests())
+	}
+}
+
+// account is an RP user with its own ID and name, for discoverable credentials.
+type account struct {
+	id, name string
+	creds    []webauthn.Credential
+}
+
+func (u *account) WebAuthnID() []byte                         { return []byte(u.id) }
+func (u *account) WebAuthnName() string                       { return u.name }
+func (u *account) WebAuthnDisplayName() string                { return strings.ToUpper(u.name) }
+func (u *account) WebAuthnCredentials() []webauthn.Credential { return u.creds }
+
+// TestDiscoverableAccountChoice: two discoverable credentials for one RP; a sign-in without allowCredentials
+// gets both from the key (getAssertion, getNextAssertion) and asks the user which account, with the names the
+// key returns after UV; go-webauthn's discoverable login accepts the chosen one and finds its user by handle.
+func TestDiscoverableAccountChoice(t *testing.T) {
+	a := openPINKey(t, newPINKey("4321", 8))
+	w := newRP(t)
+	accounts := []*account{{id: "id-ann", name: "ann"}, {id: "id-bob", name: "bob"}}
+	for _, u := range accounts {
+		_, session, err := w.BeginRegistration(u, webauthn.WithAuthenticatorSelection(protocol.AuthenticatorSelection{
+			ResidentKey: protocol.ResidentKeyRequirementRequired, UserVerification: protocol.VerificationRequired}))
+		if err != nil {
+			t.Fatal(err)
+		}
+		cdj := clientDataJSON("webauthn.create", session.Challenge)
+		reg, err := a.MakeCredential(context.Background(), &fido.MakeCredentialParams{RPID: rpID, ClientDataHash: hash(cdj),
+			User: ctap2.UserEntity{ID: u.WebAuthnID(), Name: u.name, DisplayName: u.WebAuthnDisplayName()}, Algorithms: []int64{-7},
+			ResidentKey: true, UV: fido.UVRequired}, &recorder{pins: []string{"4321"}})
+		if err != nil {
+			t.Fatalf("MakeCredential(%s): %v", u.name, err)
+		}
+		body, _ := json.Marshal(map[string]any{"id": b64u(reg.CredentialID), "rawId": b64u(reg.CredentialID), "type": "public-key",
+			"response": map[string]any{"clientDataJSON": b64u(cdj), "attestationObject": b64u(reg.AttestationObject)}})
+		parsed, err := protocol.ParseCredentialCreationResponseBytes(body)
+		if err != nil {
+			t.Fatal(err)
+		}
+		cred, err := w.CreateCredential(u, *session, parsed)
+		if err != nil {
+			t.Fatalf("go-webauthn rejects %s's registration: %v", u.name, err)
+		}
+		u.creds = append(u.creds, *cred)
+	}
+
+	_, session, err := w.BeginDiscoverableLogin(webauthn.WithUserVerification(protocol.VerificationRequired))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cdj := clientDataJSON("webauthn.get", session.Challenge)
+	ui := &recorder{pins: []string{"4321"}, choose: func(accs []fido.Account) int {
+		return slices.IndexFunc(accs, func(a fido.Account) bool { return a.Name == "ann" })
+	}}
+	as, err := a.GetAssertion(context.Background(), &fido.GetAssertionParams{RPID: rpID, ClientDataHash: hash(cdj), UV: fido.UVRequired}, ui)
+	if err != nil {
+		t.Fatalf("GetAssertion: %v", err)
+	}
+	var shown []string
+	for _, acc := range ui.accounts {
+		shown = append(shown, acc.Name+"/"+acc.DisplayName+"/"+string(acc.UserID))
+	}
+	if want := []string{"bob/BOB/id-bob", "ann/ANN/id-ann"}; !slices.Equal(shown, want) {
+		t.Fatalf("chooser showed %v, want %v", shown, want)
+	}
+	if string(as.UserHandle) != "id-ann" {
+		t.Fatalf("user handle %q", as.UserHandle)
+	}
+	body, _ := json.Marshal(map[string]any{"id": b64u(as.CredentialID), "rawId": b64u(as.CredentialID), "type": "public-key",
+		"response": map[string]any{"clientDataJSON": b64u(cdj), "authenticatorData": b64u(as.AuthenticatorData),
+			"signature": b64u(as.Signature), "userHandle": b64u(as.UserHandle)}})
+	parsed, err := protocol.ParseCredentialRequestResponseBytes(body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	byHandle := func(_, userHandle []byte) (webauthn.User, error) {
+		for _, u := range accounts {
+			if u.id == string(userHandle) {
+				return u, nil
+			}
+		}
+		return nil, errors.New("no such user")
+	}
+	if _, err := w.ValidateDiscoverableLogin(byHandle, *session, parsed); err != nil {
+		t.Fatalf("go-webauthn rejects the discoverable login: %v", err)
+	}
+
+	// Closing the chooser ends the ceremony with that error.
+	if _, err := a.GetAssertion(context.Background(), &fido.GetAssertionParams{RPID: rpID, ClientDataHash: hash(cdj),
+		UV: fido.UVRequired}, &recorder{pins: []string{"4321"}}); err == nil || !strings.Contains(err.Error(), "chooser") {
+		t.Fatalf("closed chooser: %v", err)
 	}
 }

@@ -382,6 +382,11 @@ func (a *Authenticator) getAssertionCTAP2(ctx context.Context, p *GetAssertionPa
 	if err != nil {
 		return nil, err
 	}
+	if len(allow) == 0 && resp.NumberOfCredentials > 1 {
+		if resp, err = a.chooseAccount(ctx, ui, resp); err != nil {
+			return nil, err
+		}
+	}
 	ad, err := ctap2.ParseAuthenticatorData(resp.AuthData)
 	if err != nil {
 		return nil, err
@@ -405,6 +410,38 @@ func (a *Authenticator) getAssertionCTAP2(ctx context.Context, p *GetAssertionPa
 		as.UserHandle = resp.User.ID
 	}
 	return as, nil
+}
+
+// maxAccounts bounds how many discoverable credentials are fetched for the account choice.
+const maxAccounts = 32
+
+// chooseAccount fetches the other discoverable credentials' assertions with getNextAssertion (CTAP 2.1 §6.3)
+// and lets the user pick one, as a platform does for several credentials on one RP (WebAuthn §6.3.3 step 7).
+// The key has already been touched once; the assertions not chosen are dropped.
+func (a *Authenticator) chooseAccount(ctx context.Context, ui Prompter, first *ctap2.GetAssertionResponse) (*ctap2.GetAssertionResponse, error) {
+	all := []*ctap2.GetAssertionResponse{first}
+	for len(all) < int(min(first.NumberOfCredentials, maxAccounts)) {
+		next, err := a.ctap2.GetNextAssertion(ctx)
+		if err != nil {
+			return nil, err
+		}
+		all = append(all, next)
+	}
+	accounts := make([]Account, len(all))
+	for i, r := range all {
+		if r.User == nil || len(r.User.ID) == 0 {
+			return nil, fmt.Errorf("%w: a discoverable credential's assertion without its user", ctap2.ErrMalformedResponse)
+		}
+		accounts[i] = Account{UserID: r.User.ID, Name: r.User.Name, DisplayName: r.User.DisplayName}
+	}
+	i, err := ui.ChooseAccount(ctx, accounts)
+	if err != nil {
+		return nil, err
+	}
+	if i < 0 || i >= len(all) {
+		return nil, fmt.Errorf("fido: the prompter chose account %d of %d", i, len(all))
+	}
+	return all[i], nil
 }
 
 // getAssertionU2F is §6.7 "getAssertion → U2F" with §6.8's order: for each key handle the AppID first, then the

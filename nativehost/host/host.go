@@ -6,6 +6,7 @@ package host
 
 import (
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -287,7 +288,7 @@ func (p *prompter) PIN(ctx context.Context, retries int, wrong bool) (string, er
 	if wrong {
 		ev = fido.EventPINWrong
 	}
-	answer, err := p.call.Ask(ctx, messaging.Progress{Event: string(ev), Retries: &retries})
+	answer, err := p.call.Ask(ctx, messaging.Progress{Event: string(ev), Retries: &retries}, messaging.AnswerPIN)
 	if err != nil {
 		return "", err
 	}
@@ -296,6 +297,24 @@ func (p *prompter) PIN(ctx context.Context, retries int, wrong bool) (string, er
 		return "", fmt.Errorf("%w: pin message without a PIN", errBadParams)
 	}
 	return a.PIN, nil
+}
+
+// ChooseAccount asks the extension which discoverable credential to use ("choose-account", answered by
+// "choose" with the index).
+func (p *prompter) ChooseAccount(ctx context.Context, accounts []fido.Account) (int, error) {
+	choices := make([]messaging.Account, len(accounts))
+	for i, a := range accounts {
+		choices[i] = messaging.Account{UserID: base64.RawURLEncoding.EncodeToString(a.UserID), Name: a.Name, DisplayName: a.DisplayName}
+	}
+	answer, err := p.call.Ask(ctx, messaging.Progress{Event: EventChooseAccount, Accounts: choices}, messaging.AnswerAccount)
+	if err != nil {
+		return 0, err
+	}
+	var a AccountAnswer
+	if err := json.Unmarshal(answer, &a); err != nil || a.Index == nil || *a.Index < 0 || *a.Index >= len(accounts) {
+		return 0, fmt.Errorf("%w: choose message without an index in [0, %d)", errBadParams, len(accounts))
+	}
+	return *a.Index, nil
 }
 
 func uv(s string) (fido.UserVerification, error) {

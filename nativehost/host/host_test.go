@@ -20,12 +20,13 @@ import (
 	"github.com/twinkey/twinkey/nativehost/messaging"
 )
 
-// client is the browser end of a native messaging port connected to a Host over pipes.
+// client is the browser end of a native messaging port connected to a Host over pipes. Like Chrome, it takes
+// the host's replies as they come (a goroutine queues them), so a send never waits on an unread reply.
 type client struct {
-	t    *testing.T
-	inW  *io.PipeWriter
-	outR *io.PipeReader
-	next int
+	t       *testing.T
+	inW     *io.PipeWriter
+	replies chan []byte // frames from the host; closed at EOF
+	next    int
 }
 
 type reply struct {
@@ -49,8 +50,26 @@ func connect(t *testing.T, env map[string]string) *client {
 	outR, outW := io.Pipe()
 	done := make(chan struct{})
 	go func() { h.Serve(context.Background(), inR, outW); outW.Close(); close(done) }()
-	t.Cleanup(func() { inW.Close(); go io.Copy(io.Discard, outR); <-done })
-	return &client{t: t, inW: inW, outR: outR}
+	replies := make(chan []byte, 256)
+	go func() {
+		defer close(replies)
+		for {
+			b, err := messaging.ReadFrame(outR, messaging.MaxOutgoing)
+			if err != nil {
+				return
+			}
+			replies <- b
+		}
+	}()
+	t.Cleanup(func() {
+		inW.Close()
+		go func() {
+			for range replies {
+			}
+		}()
+		<-done
+	})
+	return &client{t: t, inW: inW, replies: replies}
 }
 
 func (c *client) send(typ string, params any) string {
@@ -67,9 +86,15 @@ func (c *client) send(typ string, params any) string {
 
 func (c *client) read() reply {
 	c.t.Helper()
-	b, err := messaging.ReadFrame(c.outR, messaging.MaxOutgoing)
-	if err != nil {
-		c.t.Fatalf("read: %v", err)
+	var b []byte
+	select {
+	case f, ok := <-c.replies:
+		if !ok {
+			c.t.Fatal("read: the host closed the port")
+		}
+		b = f
+	case <-time.After(60 * time.Second):
+		c.t.Fatal("read: no reply from the host in 60 s")
 	}
 	var r reply
 	if err := json.Unmarshal(b, &r); err != nil {
@@ -339,4 +364,54 @@ func TestPINThroughTheHost(t *testing.T) {
 		t.Fatalf("events %v", events)
 	}
 	verifyAssertion(t, w, user, lsession, lcd, result[host.GetResult](t, r))
+}
+
+// TestAccountChoiceThroughTheHost: two discoverable credentials on the PIN key; webauthn.get without
+// allowCredentials asks for the PIN, then "choose-account" with both users (names after UV); the "choose"
+// answer picks one and the result carries its user handle. An out-of-range index is a bad request.
+func TestAccountChoiceThroughTheHost(t *testing.T) {
+	c := connect(t, map[string]string{host.EnvSimulatedKey: "pin:4321"})
+	for _, name := range []string{"ann", "bob"} {
+		r, _ := c.answerPINs("webauthn.create", map[string]any{"rpId": "example.com", "clientDataHash": b64u(hash([]byte(name))),
+			"user": map[string]any{"id": b64u([]byte("id-" + name)), "name": name}, "algorithms": []int{-7},
+			"residentKey": "required", "userVerification": "required"}, "4321")
+		result[host.CreateResult](t, r)
+	}
+	get := map[string]any{"rpId": "example.com", "clientDataHash": b64u(hash([]byte("login"))), "userVerification": "required"}
+	for _, tc := range []struct {
+		index    any
+		wantUser string
+		wantCode messaging.Code
+	}{{1, "id-ann", ""}, {2, "", messaging.CodeBadRequest}} {
+		id := c.send("webauthn.get", get)
+		var final reply
+		for final.ID == "" {
+			r := c.read()
+			switch {
+			case r.ID != id: // answers to our pin / choose messages
+			case r.Type != messaging.ReplyProgress:
+				final = r
+			case r.Progress.Event == "pin-needed":
+				c.send("pin", map[string]string{"target": id, "pin": "4321"})
+			case r.Progress.Event == host.EventChooseAccount:
+				var names []string
+				for _, a := range r.Progress.Accounts {
+					names = append(names, a.Name+"/"+a.UserID)
+				}
+				if want := []string{"bob/" + b64u([]byte("id-bob")), "ann/" + b64u([]byte("id-ann"))}; !slices.Equal(names, want) {
+					t.Fatalf("accounts %v, want %v", names, want)
+				}
+				c.send("choose", map[string]any{"target": id, "index": tc.index})
+			}
+		}
+		if tc.wantCode != "" {
+			if final.Error == nil || final.Error.Code != tc.wantCode {
+				t.Fatalf("index %v: %+v %+v", tc.index, final, final.Error)
+			}
+			continue
+		}
+		if got := result[host.GetResult](t, final); string(got.UserHandle) != tc.wantUser {
+			t.Fatalf("user handle %q, want %q", got.UserHandle, tc.wantUser)
+		}
+	}
 }

@@ -119,6 +119,15 @@ type U2FSignResult struct {
 	SignatureData Bytes  `json:"signatureData"`
 }
 
+// EventChooseAccount is the progress event asking which of several discoverable credentials to use.
+const EventChooseAccount = "choose-account"
+
+// AccountAnswer is the params of the "choose" message.
+type AccountAnswer struct {
+	Target string `json:"target"`
+	Index  *int   `json:"index"`
+}
+
 // PINAnswer is the params of the "pin" message.
 type PINAnswer struct {
 	Target string `json:"target"`

@@ -60,9 +60,23 @@ func (e *Error) Error() string { return fmt.Sprintf("%s: %s", e.Code, e.Message)
 
 // Progress is the progress member of a progress reply. Event names are listed in nativehost/PROTOCOL.md.
 type Progress struct {
-	Event   string `json:"event"`
-	Retries *int   `json:"retries,omitempty"`
+	Event    string    `json:"event"`
+	Retries  *int      `json:"retries,omitempty"`
+	Accounts []Account `json:"accounts,omitempty"` // "choose-account"
 }
+
+// Account is one choice of a "choose-account" question: a discoverable credential's user.
+type Account struct {
+	UserID      string `json:"userId"` // base64url, unpadded
+	Name        string `json:"name,omitempty"`
+	DisplayName string `json:"displayName,omitempty"`
+}
+
+// Answer message types: the extension's replies to questions asked with Call.Ask.
+const (
+	AnswerPIN     = "pin"    // {"target", "pin"}
+	AnswerAccount = "choose" // {"target", "index"}
+)
 
 // HandlerFunc serves one request type. ctx is cancelled by a "cancel" message for this request or when the port
 // closes. The returned value becomes the result; an error is mapped with Options.MapError.
@@ -110,8 +124,8 @@ type Call struct {
 	ID      string
 	port    *Port
 	cancel  context.CancelFunc
-	answers chan json.RawMessage // "pin" params for this call, while it waits in Ask
-	waiting bool                 // guarded by port.mu
+	answers chan json.RawMessage // answer params for this call, while it waits in Ask
+	waiting string               // the answer type Ask waits for, "" if none; guarded by port.mu
 }
 
 // Progress sends a progress reply for this request.
@@ -120,14 +134,15 @@ func (c *Call) Progress(p Progress) {
 }
 
 // Ask sends a progress reply that asks the extension a question (e.g. event "pin-needed") and waits for the
-// matching "pin" message; it returns that message's params. Only one question may be open per request.
-func (c *Call) Ask(ctx context.Context, p Progress) (json.RawMessage, error) {
+// answer message of type answer (AnswerPIN, AnswerAccount) naming this request; it returns that message's
+// params. Only one question may be open per request.
+func (c *Call) Ask(ctx context.Context, p Progress, answer string) (json.RawMessage, error) {
 	c.port.mu.Lock()
-	c.waiting = true
+	c.waiting = answer
 	c.port.mu.Unlock()
 	defer func() {
 		c.port.mu.Lock()
-		c.waiting = false
+		c.waiting = ""
 		c.port.mu.Unlock()
 	}()
 	c.Progress(p)
@@ -184,7 +199,7 @@ func (p *Port) dispatch(ctx context.Context, frame []byte) {
 	case "cancel":
 		p.handleCancel(req)
 		return
-	case "pin":
+	case AnswerPIN, AnswerAccount:
 		p.handleAnswer(req)
 		return
 	}
@@ -278,17 +293,18 @@ func (p *Port) handleCancel(req Request) {
 	p.send(Reply{ID: req.ID, Type: ReplyResult, Result: struct{}{}})
 }
 
-// handleAnswer delivers a "pin" message to the request waiting in Ask. Its params are never logged.
+// handleAnswer delivers an answer message to the request waiting in Ask for that type. Its params (a PIN) are
+// never logged.
 func (p *Port) handleAnswer(req Request) {
 	var tp targetParams
 	if err := json.Unmarshal(req.Params, &tp); err != nil || tp.Target == "" {
-		p.send(errorReply(req.ID, &Error{Code: CodeBadRequest, Message: "pin needs params.target"}))
+		p.send(errorReply(req.ID, &Error{Code: CodeBadRequest, Message: req.Type + " needs params.target"}))
 		return
 	}
 	p.mu.Lock()
 	call := p.inflight[tp.Target]
 	delivered := false
-	if call != nil && call.waiting {
+	if call != nil && call.waiting == req.Type {
 		select {
 		case call.answers <- req.Params:
 			delivered = true
@@ -297,7 +313,7 @@ func (p *Port) handleAnswer(req Request) {
 	}
 	p.mu.Unlock()
 	if !delivered {
-		p.send(errorReply(req.ID, &Error{Code: CodeUnknownTarget, Message: "that request is not waiting for a PIN"}))
+		p.send(errorReply(req.ID, &Error{Code: CodeUnknownTarget, Message: "that request is not waiting for a " + req.Type + " message"}))
 		return
 	}
 	p.send(Reply{ID: req.ID, Type: ReplyResult, Result: struct{}{}})

@@ -198,7 +198,7 @@ func TestPINQuestion(t *testing.T) {
 	ask := func(ctx context.Context, _ json.RawMessage, call *Call) (any, error) {
 		three := 3
 		call.Progress(Progress{Event: "touch"})
-		answer, err := call.Ask(ctx, Progress{Event: "pin-needed", Retries: &three})
+		answer, err := call.Ask(ctx, Progress{Event: "pin-needed", Retries: &three}, AnswerPIN)
 		if err != nil {
 			return nil, err
 		}
@@ -214,6 +214,11 @@ func TestPINQuestion(t *testing.T) {
 	r := h.recv()
 	if r.Type != ReplyProgress || r.Progress.Event != "pin-needed" || r.Progress.Retries == nil || *r.Progress.Retries != 3 {
 		t.Fatalf("pin question %+v", r)
+	}
+	// An answer of the wrong type does not reach the question.
+	h.send(Request{ID: "c1", Type: AnswerAccount, Params: json.RawMessage(`{"target":"op1","index":0}`)})
+	if r := h.recv(); r.ID != "c1" || r.Type != ReplyError || r.Error.Code != CodeUnknownTarget {
+		t.Fatalf("choose while a PIN is asked: %+v", r)
 	}
 	h.send(Request{ID: "p1", Type: "pin", Params: json.RawMessage(`{"target":"op1","pin":"123456"}`)})
 	got := h.recvN(2)
