@@ -65,6 +65,9 @@ func (d *device) forward(cid ctaphid.ChannelID, pr *pendingRequest) {
 		d.reply(cid, cmd, payload)
 		return
 	}
+	if pl := pr.asm.Payload(); pr.asm.Command() == ctaphid.CmdCBOR && len(pl) > 0 && pl[0] == 0x01 { // authenticatorMakeCredential
+		d.key.watchMakeCredential(pr.raw)
+	}
 	for _, r := range pr.raw {
 		d.key.handle(r)
 	}

@@ -92,6 +92,7 @@ type Key struct {
 	mu       sync.Mutex
 	denied   int           // U2F touches denied so far
 	initWait chan struct{} // closed by the pump when the pending INIT's answer has been queued
+	redo     *redo         // the makeCredential whose answer the pump holds back (redo.go)
 }
 
 // handle hands one report to virtual-fido. virtual-fido registers a new channel in an unlocked map from the
@@ -190,10 +191,12 @@ func (k *Key) pump() {
 		if k.cfg.U2FOnly && p[4] == byte(ctaphid.CmdInit) && ctaphid.ChannelID(p[0:4]) == ctaphid.BroadcastCID {
 			p[7+16] &^= byte(ctaphid.CapCBOR) // capability flags: INIT payload offset 16 (§5.3)
 		}
-		select {
-		case k.out <- p:
-		case <-k.stop:
-			return
+		for _, q := range k.filter(p) {
+			select {
+			case k.out <- q:
+			case <-k.stop:
+				return
+			}
 		}
 	}
 }

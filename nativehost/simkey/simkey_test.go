@@ -7,6 +7,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/fxamacker/cbor/v2"
+
 	"github.com/twinkey/twinkey/nativehost/ctaphid"
 )
 
@@ -94,5 +96,45 @@ func TestUnplugAfterKeepalive(t *testing.T) {
 	}
 	if _, err := k.Open(); !errors.Is(err, ErrUnplugged) {
 		t.Fatalf("Open after unplug = %v", err)
+	}
+}
+
+// TestMalformedCredentialIsMadeAgain: when the first makeCredential answer is judged malformed (forced here;
+// virtual-fido really drops a leading zero byte from one credential key in 128), the host never sees it: the
+// request goes to virtual-fido again and the second, well-formed answer is delivered.
+func TestMalformedCredentialIsMadeAgain(t *testing.T) {
+	var judged [][]byte
+	malformed = func(resp []byte) bool {
+		judged = append(judged, resp)
+		return len(judged) == 1
+	}
+	t.Cleanup(func() { malformed = malformedCredentialKey })
+	_, c := openConn(t, Config{})
+	req, _ := cbor.Marshal(map[int]any{1: make([]byte, 32), 2: map[string]string{"id": "example.com"},
+		3: map[string]any{"id": []byte{1}}, 4: []map[string]any{{"type": "public-key", "alg": -7}}})
+	resp, err := c.Transact(context.Background(), ctaphid.CmdCBOR, append([]byte{0x01}, req...), nil)
+	if err != nil || len(resp) == 0 || resp[0] != 0 {
+		t.Fatalf("makeCredential: %x, %v", resp, err)
+	}
+	if len(judged) != 2 || bytes.Equal(judged[0], judged[1]) || !bytes.Equal(resp, judged[1]) {
+		t.Fatalf("%d answers judged; delivered the second: %v", len(judged), len(judged) == 2 && bytes.Equal(resp, judged[1]))
+	}
+	if malformedCredentialKey(resp) {
+		t.Fatal("delivered a malformed key")
+	}
+}
+
+func TestMalformedCredentialKeyDetection(t *testing.T) {
+	answer := func(x, y []byte) []byte {
+		key, _ := cbor.Marshal(map[int]any{1: 2, 3: -7, -1: 1, -2: x, -3: y})
+		ad := append(make([]byte, 32), 0x41, 0, 0, 0, 1)
+		ad = append(append(ad, make([]byte, 16)...), 0, 2, 0xAA, 0xBB)
+		m, _ := cbor.Marshal(map[int]any{1: "none", 2: append(ad, key...), 3: map[string]any{}})
+		return append([]byte{0}, m...)
+	}
+	full, short := bytes.Repeat([]byte{1}, 32), bytes.Repeat([]byte{1}, 31)
+	if malformedCredentialKey(answer(full, full)) || !malformedCredentialKey(answer(short, full)) ||
+		!malformedCredentialKey(answer(full, short)) || malformedCredentialKey([]byte{0x2E}) {
+		t.Fatal("detection wrong")
 	}
 }
