@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"crypto/rand"
 	"encoding/base64"
 	"errors"
@@ -76,8 +77,10 @@ type ceremony struct {
 	Session *webauthn.SessionData // WebAuthn ceremonies
 	AppID   string                // appid extension (WebAuthn login) or U2F AppID
 	U2F     *u2f.Challenge        // U2F ceremonies
-	Allowed []*credentialRecord   // credentials offered at begin (login ceremonies)
-	Expires time.Time
+	Allowed []*credentialRecord   // credentials offered at begin (login ceremonies); discoverable: the user's, at finish
+	// Discoverable: a username-less login; User is empty until the user handle names the account.
+	Discoverable bool
+	Expires      time.Time
 }
 
 // event is one finished ceremony, kept for GET /api/state.
@@ -120,6 +123,16 @@ func newStore() *store {
 }
 
 // userLocked returns the named user, creating it when create is set. The caller holds s.mu.
+// userByHandleLocked finds a user by WebAuthn user handle, or returns nil.
+func (s *store) userByHandleLocked(handle []byte) *user {
+	for _, u := range s.users {
+		if bytes.Equal(u.ID, handle) {
+			return u
+		}
+	}
+	return nil
+}
+
 func (s *store) userLocked(name string, create bool) (*user, error) {
 	if u, ok := s.users[name]; ok {
 		return u, nil

@@ -181,12 +181,24 @@ type loginBeginRequest struct {
 	// the AppID a U2F site uses by default.
 	AppID   any `json:"appid"`
 	Timeout int `json:"timeout"`
+	// Discoverable asks for a username-less login (W3C WebAuthn Level 3 §7.2, allowCredentials empty): the
+	// authenticator offers its discoverable credentials and the user handle names the account. Username is
+	// ignored.
+	Discoverable bool `json:"discoverable"`
 }
 
 func (s *server) handleWebAuthnLoginBegin(w http.ResponseWriter, r *http.Request) {
 	var req loginBeginRequest
-	if err := decodeBeginRequest(w, r, &req, &req.Username); err != nil {
+	if err := decodeBody(w, r, &req); err != nil {
 		writeError(w, http.StatusBadRequest, codeBadRequest, err)
+		return
+	}
+	if req.Discoverable {
+		s.beginDiscoverableLogin(w, r, req)
+		return
+	}
+	if req.Username == "" {
+		writeError(w, http.StatusBadRequest, codeBadRequest, errMissingUsername)
 		return
 	}
 	origin := requestOrigin(r)
@@ -245,6 +257,36 @@ func (s *server) handleWebAuthnLoginBegin(w http.ResponseWriter, r *http.Request
 	writeJSON(w, http.StatusOK, ceremonyResponse{OK: true, Ceremony: id, Options: assertion})
 }
 
+// beginDiscoverableLogin starts a login without allowCredentials; the finish step finds the user by handle.
+func (s *server) beginDiscoverableLogin(w http.ResponseWriter, r *http.Request, req loginBeginRequest) {
+	origin := requestOrigin(r)
+	rp, err := s.newRelyingParty(orDefault(req.RPID, requestHostname(r)), origin)
+	if err != nil {
+		writeError(w, http.StatusBadRequest, codeBadRequest, err)
+		return
+	}
+	opts := []webauthn.LoginOption{
+		webauthn.WithUserVerification(protocol.UserVerificationRequirement(orDefault(req.UserVerification, string(protocol.VerificationPreferred)))),
+	}
+	if req.Timeout > 0 {
+		opts = append(opts, withLoginTimeout(req.Timeout))
+	}
+	assertion, session, err := rp.BeginDiscoverableLogin(opts...)
+	if err != nil {
+		writeError(w, http.StatusBadRequest, codeBadRequest, fmt.Errorf("begin discoverable login: %w", err))
+		return
+	}
+	s.store.mu.Lock()
+	defer s.store.mu.Unlock()
+	id, err := s.store.beginLocked(&ceremony{Kind: ceremonyWebAuthnLogin, Origin: origin, RP: rp, Session: session,
+		Discoverable: true}, s.now())
+	if err != nil {
+		writeError(w, http.StatusInternalServerError, codeInternal, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, ceremonyResponse{OK: true, Ceremony: id, Options: assertion})
+}
+
 // loginCandidates lists the user's credentials a login at rpID may use: WebAuthn credentials of that RP ID and,
 // when appID is set, U2F registrations made under that AppID.
 func loginCandidates(u *user, rpID, appID string) []*credentialRecord {
@@ -281,10 +323,12 @@ func (s *server) handleWebAuthnLoginFinish(w http.ResponseWriter, r *http.Reques
 		return
 	}
 	ev := event{Time: s.now(), Op: c.Kind, User: c.User, Origin: requestOrigin(r), RPID: c.Session.RelyingPartyID, AppID: c.AppID}
-	u, err := s.store.userLocked(c.User, false)
-	if err != nil {
-		s.refuse(w, ev, http.StatusBadRequest, codeUnknownUser, err)
-		return
+	var u *user
+	if !c.Discoverable {
+		if u, err = s.store.userLocked(c.User, false); err != nil {
+			s.refuse(w, ev, http.StatusBadRequest, codeUnknownUser, err)
+			return
+		}
 	}
 	parsed, err := protocol.ParseCredentialRequestResponse(r)
 	if err != nil {
@@ -292,7 +336,21 @@ func (s *server) handleWebAuthnLoginFinish(w http.ResponseWriter, r *http.Reques
 		return
 	}
 	ev.CredentialID = parsed.ID
-	verified, err := c.RP.ValidateLogin(accountOf(u, c.Allowed), *c.Session, parsed)
+	var verified *webauthn.Credential
+	if c.Discoverable {
+		// The user handle names the account (W3C WebAuthn Level 3 §7.2 step 6).
+		byHandle := func(_, userHandle []byte) (webauthn.User, error) {
+			u = s.store.userByHandleLocked(userHandle)
+			if u == nil {
+				return nil, fmt.Errorf("%w: no user has handle %x", errUnknownUser, userHandle)
+			}
+			ev.User, c.Allowed = u.Name, loginCandidates(u, c.Session.RelyingPartyID, "")
+			return accountOf(u, c.Allowed), nil
+		}
+		verified, err = c.RP.ValidateDiscoverableLogin(byHandle, *c.Session, parsed)
+	} else {
+		verified, err = c.RP.ValidateLogin(accountOf(u, c.Allowed), *c.Session, parsed)
+	}
 	if err != nil {
 		s.refuse(w, ev, http.StatusBadRequest, codeVerification, fmt.Errorf("verify assertion: %w", err))
 		return

@@ -23,6 +23,7 @@ export const HostEvent = Object.freeze({
   PIN_NEEDED: 'pin-needed',
   PIN_WRONG: 'pin-wrong',
   KEY_REMOVED: 'key-removed',
+  CHOOSE_ACCOUNT: 'choose-account',
 });
 
 export const NOT_INSTALLED_MESSAGE = "Twinkey's USB helper is not installed: run twinkey-host install.";
@@ -46,7 +47,7 @@ const HELLO_TIMEOUT_MS = 5_000;
 /**
  * NativeHost talks to twinkey-host. connect is chrome.runtime.connectNative (injectable for tests).
  *   request(type, params, onProgress) -> {id, done: Promise<result>} (rejects with HostError)
- *   cancel(id), pin(id, pin), status()
+ *   cancel(id), pin(id, pin), choose(id, index), status()
  */
 export class NativeHost {
   #connect;
@@ -144,6 +145,11 @@ export class NativeHost {
   /** pin answers a pin-needed / pin-wrong question of request id. The PIN is not kept here. */
   pin(id, pin) {
     return this.request('pin', { target: id, pin }).done;
+  }
+
+  /** choose answers a choose-account question of request id with the index of the chosen account. */
+  choose(id, index) {
+    return this.request('choose', { target: id, index }).done;
   }
 
   /**
