@@ -53,6 +53,7 @@ function progressText(p) {
     case 'pin-needed': return `Enter your security key's PIN${tries !== null ? ` (${tries} tries left)` : ''}.`;
     case 'pin-wrong': return `Wrong PIN, ${tries ?? 'few'} retries left.`;
     case 'key-removed': return 'The key was removed.';
+    case 'choose-account': return 'Choose the account to sign in with.';
     default: return 'Waiting for your security key…';
   }
 }
@@ -67,6 +68,40 @@ function showProgress(p) {
     $('pin-submit').disabled = false;
     $('pin').focus();
   }
+  showAccounts(p.event === 'choose-account' ? p.accounts : null);
+}
+
+// showAccounts lists the key's discoverable credentials for this site as buttons (or hides the list). Names come
+// from the key, so they are set as text, never as markup.
+function showAccounts(accounts) {
+  const list = $('accounts');
+  list.replaceChildren();
+  list.hidden = !Array.isArray(accounts);
+  if (list.hidden) return;
+  accounts.forEach((a, index) => {
+    const button = document.createElement('button');
+    button.type = 'button';
+    const label = a.displayName && a.displayName !== a.name ? `${a.displayName} (${a.name})` : (a.name || a.displayName);
+    button.textContent = label || `Account ${index + 1}`;
+    if (!label) {
+      const id = document.createElement('span');
+      id.className = 'account-id';
+      id.textContent = `user ID ${a.userId}`; // no names without user verification (CTAP 2.1 §6.2.2)
+      button.append(id);
+    }
+    button.addEventListener('click', () => chooseAccount(index));
+    const item = document.createElement('li');
+    item.append(button);
+    list.append(item);
+  });
+  list.querySelector('button')?.focus();
+}
+
+async function chooseAccount(index) {
+  for (const b of $('accounts').querySelectorAll('button')) b.disabled = true;
+  $('key-status').textContent = 'Signing in…';
+  const reply = await send({ kind: 'consent.choose', requestId, index }).catch(() => undefined);
+  if (reply && reply.ok === false) $('error').textContent = reply.error?.message ?? 'The choice was not delivered.';
 }
 
 function renderHardware(h) {

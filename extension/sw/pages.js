@@ -62,6 +62,9 @@ export class PageMessages {
       case 'consent.pin':
         if (!isConsentPage(sender)) return refused();
         return this.#router.consentPin(msg.requestId, msg.pin, sender);
+      case 'consent.choose':
+        if (!isConsentPage(sender)) return refused();
+        return this.#router.consentChoose(msg.requestId, msg.index, sender);
       case 'host.status':
         return { ok: true, result: await this.#router.hostStatus() };
       case 'settings.get':

@@ -18,7 +18,7 @@
 // next start-up cleanUpStalePrompts() closes the prompt windows recorded in chrome.storage.session.
 
 import { Op, Refusal, isU2F, refusalError, bridgeError, hostError } from './errors.js';
-import { HostError } from './native.js';
+import { HostError, HostEvent } from './native.js';
 import { identifyCaller } from './caller.js';
 import { loadSettings, siteKeys, siteSettings, CounterPolicy, markUserVerified, verifiedWithin } from './settings.js';
 
@@ -535,6 +535,12 @@ export class RequestRouter {
   #hostProgress(request, untrusted) {
     const progress = { event: String(untrusted.event) };
     if (Number.isInteger(untrusted.retries)) progress.retries = untrusted.retries;
+    if (progress.event === HostEvent.CHOOSE_ACCOUNT && Array.isArray(untrusted.accounts)) {
+      const text = (v) => (typeof v === 'string' ? v.slice(0, 128) : '');
+      progress.accounts = untrusted.accounts.slice(0, 32).map((a) => ({
+        userId: text(a?.userId), name: text(a?.name), displayName: text(a?.displayName),
+      }));
+    }
     request.usb.progress = progress;
     chrome.runtime.sendMessage({ kind: 'consent.progress', requestId: request.id, progress }).catch(() => {});
   }
@@ -551,6 +557,22 @@ export class RequestRouter {
       return { ok: true };
     } catch (e) {
       return { ok: false, error: { name: USB_FAILED, message: e?.message ?? 'The PIN was not delivered.' } };
+    }
+  }
+
+  /** consentChoose handles consent.choose: the account the person picked goes to the host's choose-account question. */
+  async consentChoose(requestId, index, sender) {
+    const request = this.#promptRequest(requestId, sender);
+    if (!request?.usb?.hostId || request.state !== State.SIGNING) return notPending();
+    const offered = request.usb.progress?.event === HostEvent.CHOOSE_ACCOUNT ? request.usb.progress.accounts.length : 0;
+    if (!Number.isInteger(index) || index < 0 || index >= offered) {
+      return { ok: false, error: { name: 'TypeError', message: 'No such account.' } };
+    }
+    try {
+      await this.#native.choose(request.usb.hostId, index);
+      return { ok: true };
+    } catch (e) {
+      return { ok: false, error: { name: USB_FAILED, message: e?.message ?? 'The choice was not delivered.' } };
     }
   }
 

@@ -205,6 +205,37 @@ test('a key with a PIN: the prompt asks for it, says a wrong PIN left 7 tries, a
   expect((await rp.credentials(user))[0]).toMatchObject({ logins: 1, userVerified: true });
 });
 
+test('several accounts on the key: a username-less sign-in lets the user choose one in the prompt', async ({ rp, extensionDir }) => {
+  const profile = await hostProfile(extensionDir, { key: 'pin:4321' });
+  await setHardwareOnly(profile, true);
+  const page = await profile.newPage();
+  const users = [newUser('ann'), newUser('bob')];
+  for (const user of users) { // two discoverable credentials (passkeys on the key), each after the PIN
+    await page.goto(rp.url(`/webauthn.html?username=${user}&residentKey=required&userVerification=required`, { origin: 'https' }));
+    await page.click('#register');
+    const prompt = await waitForConsent(profile.context);
+    await prompt.click('#approve');
+    await answerPIN(prompt, '8 tries left', '4321');
+    expect(await result(page)).toMatchObject({ status: 'ok' });
+  }
+
+  await page.click('#login-discoverable'); // no username, no allowCredentials
+  const prompt = await waitForConsent(profile.context);
+  await prompt.click('#approve');
+  await answerPIN(prompt, '8 tries left', '4321');
+  const accounts = prompt.locator('#accounts button');
+  await expect(accounts).toHaveCount(2);
+  await expect(prompt.locator('#key-status')).toContainText('Choose the account');
+  await expect(accounts.first()).toBeFocused();
+  // The key lists its most recent credential first; pick the first user's account by its name.
+  await expect(accounts.nth(0)).toContainText(users[1]);
+  await press(prompt, `#accounts button:has-text("${users[0]}")`);
+  const login = await result(page);
+  expect(login, JSON.stringify(login)).toMatchObject({ status: 'ok', detail: { rp: { user: users[0] } } });
+  expect((await rp.credentials(users[0]))[0]).toMatchObject({ logins: 1, userVerified: true });
+  expect((await rp.credentials(users[1]))[0]).toMatchObject({ logins: 0 });
+});
+
 test('settings page: the native helper status names the simulated key, or says it is not installed', async ({ extensionDir }) => {
   const withHost = await hostProfile(extensionDir);
   await createVault(withHost.sw, PASSPHRASE);
