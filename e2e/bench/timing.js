@@ -4,18 +4,14 @@
 //
 //   (a) page call -> consent prompt visible, warm service worker
 //   (a') the same with the extension's service worker stopped first (CDP ServiceWorker.stopAllWorkers): a cold start
-//   (b) approve click -> the page's promise resolved, from the click event's own time in the prompt
-//   (b0) the same, timed from just before the click is sent through CDP (the method of earlier runs)
+//   (b) approve click -> the page's promise resolved
 //   (c) Chromium's virtual authenticator (automatic presence): page call -> promise resolved
 //
 // "page call" is the instant the page calls navigator.credentials (window.rpTiming.calledAt, set by the page);
 // "resolved" is when its promise settles (rpTiming.resolvedAt). Both are epoch milliseconds from
 // performance.timeOrigin + performance.now(), the same clock as this script's, so times taken in the page and
 // here compare. Consent visibility is when Playwright sees button#approve visible; the click is a trusted mouse
-// click at the button's centre. (b) starts at the user's click as the prompt saw it: the click event's timeStamp
-// in the prompt window, on the same epoch clock (performance.timeOrigin + event.timeStamp), handed out through a
-// CDP binding (Runtime.addBinding) called from a capture-phase listener the script adds; (b0) starts just before
-// the script sends the click, so it also counts CDP's input delivery into the popup window (about 1 ms).
+// click at the button's centre, timed from just before it is sent.
 //
 // Usage: node bench/timing.js [--n 50] [--ceremony login|register] [--json out.json] [--selftest]
 // (a) and (b) need dist/extension; without it only (c) runs and the table says so. --selftest measures the
@@ -93,8 +89,8 @@ async function measureVirtual(rp, opts) {
   }
 }
 
-// extensionCeremony runs one ceremony through Twinkey's consent prompt and returns the durations
-// (a) consentVisible, (b) approve and (b0) approveFromCdp.
+// extensionCeremony runs one ceremony through Twinkey's consent prompt and returns {consentVisible, approve}
+// durations (a) and (b).
 async function extensionCeremony(profile, page, kind, user, passphrase) {
   const pending = startCeremony(page, kind, user);
   pending.catch(() => {}); // awaited below; a failure before that must not be an unhandled rejection
@@ -103,39 +99,12 @@ async function extensionCeremony(profile, page, kind, user, passphrase) {
   const pass = consent.locator('input#passphrase');
   if (await pass.isVisible()) await pass.fill(passphrase);
   const box = await consent.locator('button#approve').boundingBox();
-  const clickEvent = await clickTimeStamp(profile.context, consent);
   const closed = consent.waitForEvent('close', { timeout: 10_000 }).catch(() => {});
   const clickAt = now();
-  await consent.mouse.click(box.x + box.width / 2, box.y + box.height / 2).catch((e) => {
-    if (!consent.isClosed()) throw e; // the prompt may close before the click action returns
-  });
+  await consent.mouse.click(box.x + box.width / 2, box.y + box.height / 2).catch((e) => { if (!consent.isClosed()) throw e; });
   const { t } = checkOK(await pending, `twinkey ${kind}`);
   await closed; // the next ceremony must not find this prompt
-  const clickedAt = await clickEvent;
-  return {
-    consentVisible: visibleAt - t.calledAt, approve: t.resolvedAt - clickedAt, approveFromCdp: t.resolvedAt - clickAt,
-  };
-}
-
-// clickTimeStamp answers a promise of the epoch time of the next click event in prompt (performance.timeOrigin +
-// event.timeStamp, taken in the prompt), delivered through a CDP binding so that it arrives even when the prompt
-// closes at once.
-async function clickTimeStamp(context, prompt) {
-  const cdp = await context.newCDPSession(prompt);
-  const name = '__twinkeyBenchClick';
-  const clicked = new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error('the prompt reported no click event')), 10_000);
-    cdp.on('Runtime.bindingCalled', (e) => {
-      if (e.name !== name) return;
-      clearTimeout(timer);
-      resolve(Number(e.payload));
-    });
-  });
-  await cdp.send('Runtime.addBinding', { name });
-  await prompt.evaluate((n) => addEventListener('click', (e) => {
-    window[n](String(performance.timeOrigin + e.timeStamp));
-  }, { capture: true, once: true }), name);
-  return clicked.finally(() => cdp.detach().catch(() => {}));
+  return { consentVisible: visibleAt - t.calledAt, approve: t.resolvedAt - clickAt };
 }
 
 // measureExtension runs n warm and n cold ceremonies through Twinkey: (a), (a') and (b).
@@ -152,18 +121,16 @@ async function measureExtension(rp, extensionDir, opts) {
     const warm = [];
     const cold = [];
     const approve = [];
-    const approveFromCdp = [];
     for (let i = 0; i < opts.n; i++) {
       const u = (tag) => (opts.ceremony === 'register' ? `${user}-${tag}${i}` : user);
       const w = await extensionCeremony(profile, page, opts.ceremony, u('w'), passphrase);
       warm.push(w.consentVisible);
       approve.push(w.approve);
-      approveFromCdp.push(w.approveFromCdp);
       await stopServiceWorkers(profile.context, { page });
       const c = await extensionCeremony(profile, page, opts.ceremony, u('c'), passphrase);
       cold.push(c.consentVisible);
     }
-    return { warm, cold, approve, approveFromCdp };
+    return { warm, cold, approve };
   } finally {
     await profile.close();
   }
@@ -187,13 +154,11 @@ function table(opts, results, note) {
   ];
   const a = add('(a) page call → consent visible, warm service worker', results.warm);
   const ac = add('(a\') page call → consent visible, service worker stopped first', results.cold);
-  const b = add('(b) approve click (event time in the prompt) → page promise resolved', results.approve);
-  add('(b0) approve click (before the CDP click is sent) → page promise resolved', results.approveFromCdp);
+  const b = add('(b) approve click → page promise resolved', results.approve);
   const c = add('(c) Chromium virtual authenticator: page call → resolved', results.virtual);
   lines.push(...rows);
   if (a && b && c) {
     lines.push('', '| ratio (medians) | value |', '|---|---|');
-    lines.push(`| (b) / (c): approve click → resolved, per native ceremony | ${fmt(b.median / c.median)} |`);
     lines.push(`| ((a) + (b)) / (c): Twinkey machine time, warm, per native ceremony | ${fmt((a.median + b.median) / c.median)} |`);
     lines.push(`| ((a') + (b)) / (c): the same from a stopped service worker | ${fmt((ac.median + b.median) / c.median)} |`);
     lines.push(`| (a') / (a): cold start cost to the prompt | ${fmt(ac.median / a.median)} |`);
