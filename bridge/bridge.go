@@ -15,6 +15,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/twinkey/twinkey/core/counter"
 	"github.com/twinkey/twinkey/core/vault"
 )
 
@@ -52,6 +53,9 @@ type server struct {
 	// mu serialises requests in one Go instance: counters are read, reserved and written in one critical section,
 	// and vault writes never interleave. The service worker also queues requests that touch counters.
 	mu sync.Mutex
+	// hands keeps, per role, the counter value reserved ahead (/v1/counter/reserve) until a signature uses it.
+	// Memory only: a new instance starts empty and the lost value is skipped (core/counter).
+	hands map[counter.Role]*counter.Hand
 }
 
 // NewHandler returns the bridge's routes (bridge/PROTOCOL.md).
@@ -62,7 +66,7 @@ func NewHandler(env Env) http.Handler {
 	if env.VaultParams == (vault.Params{}) {
 		env.VaultParams = vault.DefaultParams
 	}
-	s := &server{env: env}
+	s := &server{env: env, hands: map[counter.Role]*counter.Hand{}}
 	mux := http.NewServeMux()
 	routes := map[string]func(context.Context, []byte) (any, error){
 		"/v1/webauthn/prepare":       s.webauthnPrepare,
@@ -75,6 +79,7 @@ func NewHandler(env Env) http.Handler {
 		"/v1/webauthn/host-response": s.webauthnHostResponse,
 		"/v1/u2f/host-request":       s.u2fHostRequest,
 		"/v1/u2f/host-response":      s.u2fHostResponse,
+		"/v1/counter/reserve":        s.counterReserve,
 		"/v1/vault/status":           s.vaultStatus,
 		"/v1/vault/create":           s.vaultCreate,
 		"/v1/vault/restore":          s.vaultRestore,

@@ -467,3 +467,68 @@ func TestInterruptedPassphraseChangeAndErase(t *testing.T) {
 		t.Fatal("the vault after an interrupted erase holds another secret")
 	}
 }
+
+// storedCounter answers the next counter value the profile's storage records for role.
+func (p *profile) storedCounter(role string) uint32 {
+	p.t.Helper()
+	b, _ := p.local.Get(context.Background(), "counter."+role)
+	if len(b) != 4 {
+		p.t.Fatalf("counter.%s = %x", role, b)
+	}
+	return uint32(b[0])<<24 | uint32(b[1])<<16 | uint32(b[2])<<8 | uint32(b[3])
+}
+
+// /v1/counter/reserve stores the next value as used before any signature, and the next twin-policy signature
+// reports exactly that value without writing again.
+func TestCounterReservedAhead(t *testing.T) {
+	p := newProfile(t)
+	p.create()
+	rp, u := newRP(t), &user{}
+	p.register(rp, u)
+	first := p.login(rp, u, "").Authenticator.SignCount
+	if got := p.storedCounter("primary"); got != first+1 {
+		t.Fatalf("after a signature with %d the store records %d", first, got)
+	}
+	for i := 0; i < 2; i++ { // asking again holds the same value
+		p.mustCall("/v1/counter/reserve", struct{}{}, nil)
+		if got := p.storedCounter("primary"); got != first+2 {
+			t.Fatalf("reserve #%d: the store records %d, want %d (held %d stored as used)", i, got, first+2, first+1)
+		}
+	}
+	// A zero-policy signature spends no counter value and leaves the held one.
+	p.login(rp, u, "zero")
+	if got := p.storedCounter("primary"); got != first+2 {
+		t.Fatalf("a zero-policy signature moved the store to %d", got)
+	}
+	u.creds[0].Authenticator.CloneWarning = false // go-webauthn flags 0 after 1: the zero policy is per site, not per login
+	if c := p.login(rp, u, ""); c.Authenticator.SignCount != first+1 || c.Authenticator.CloneWarning {
+		t.Fatalf("signature after reserve reported %d (clone warning %v), want the held %d",
+			c.Authenticator.SignCount, c.Authenticator.CloneWarning, first+1)
+	}
+	if got := p.storedCounter("primary"); got != first+2 {
+		t.Fatalf("the held value was written again: store %d", got)
+	}
+	if c := p.login(rp, u, ""); c.Authenticator.SignCount != first+2 {
+		t.Fatalf("next signature reported %d, want %d", c.Authenticator.SignCount, first+2)
+	}
+	p.mustCall("/v1/vault/lock", struct{}{}, nil)
+	p.wantError("/v1/counter/reserve", struct{}{}, "VaultLocked")
+	p.wantError("/v1/counter/reserve", map[string]any{"role": "backup"}, "TypeError")
+}
+
+// A new instance over the same storage (the service worker restarted) has no held value: the reserved one is
+// skipped, never reused.
+func TestCounterReservedAheadSkippedAfterRestart(t *testing.T) {
+	p := newProfile(t)
+	p.create()
+	rp, u := newRP(t), &user{}
+	p.register(rp, u)
+	first := p.login(rp, u, "").Authenticator.SignCount
+	p.mustCall("/v1/counter/reserve", struct{}{}, nil) // holds first+1
+	p.srv.Close()
+	p.srv = httptest.NewServer(bridge.NewHandler(bridge.Env{Local: p.local, Session: p.session, Rand: rand.Reader, VaultParams: testParams}))
+	t.Cleanup(p.srv.Close)
+	if c := p.login(rp, u, ""); c.Authenticator.SignCount != first+2 {
+		t.Fatalf("after a restart: %d, want %d (the held %d skipped)", c.Authenticator.SignCount, first+2, first+1)
+	}
+}

@@ -74,6 +74,16 @@ func (s *server) authenticator(ctx context.Context) (*core.Authenticator, error)
 		return nil, err
 	}
 	defer c.Wipe()
+	ctr, err := s.counter(c)
+	if err != nil {
+		return nil, err
+	}
+	return core.New(c.Secret, ctr, s.env.Rand)
+}
+
+// counter builds the counter of the vault's role, with the role's Hand (values reserved ahead, kept for the life
+// of this server).
+func (s *server) counter(c vault.Contents) (*counter.Counter, error) {
 	role := counter.Role(c.Role)
 	var floor uint32
 	if c.Restored && role == counter.RolePrimary {
@@ -83,5 +93,32 @@ func (s *server) authenticator(ctx context.Context) (*core.Authenticator, error)
 	if err != nil {
 		return nil, err
 	}
-	return core.New(c.Secret, ctr, s.env.Rand)
+	hand, ok := s.hands[role]
+	if !ok {
+		hand = &counter.Hand{}
+		s.hands[role] = hand
+	}
+	return ctr.WithHand(hand), nil
+}
+
+// counterReserve reserves the next counter value ahead of the signature it will go into (bridge/PROTOCOL.md
+// /v1/counter/reserve): the durable write leaves the path between a person's approval and the answer. It signs
+// nothing; the value is kept in this instance's memory and answered by the next signing route that needs one.
+func (s *server) counterReserve(ctx context.Context, body []byte) (any, error) {
+	if err := decode(body, &struct{}{}); err != nil {
+		return nil, err
+	}
+	c, err := s.openVault(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer c.Wipe()
+	ctr, err := s.counter(c)
+	if err != nil {
+		return nil, err
+	}
+	if err := ctr.ReserveAhead(ctx); err != nil {
+		return nil, err
+	}
+	return struct{}{}, nil
 }

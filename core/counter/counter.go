@@ -12,6 +12,12 @@
 //
 // Crash safety: Reserve stores next+1 before returning next, so a value is handed out at most once even if the
 // process dies between "reserved" and "signature returned" (the value is then skipped, never reused).
+//
+// Reserving ahead: ReserveAhead does Reserve's durable write early (while a person looks at the consent prompt)
+// and keeps the value in a Hand; the next Reserve with that Hand answers it without touching the store again. The
+// rule above still holds: the value was stored as used before anyone sees it. A held value is only answered
+// while the store still records it as the last one reserved (next == held+1), so a value is never handed out
+// twice and values still only go up; a held value lost with the process is skipped, like any reserved value.
 package counter
 
 import (
@@ -86,6 +92,15 @@ type Counter struct {
 	store Store
 	rng   Range
 	floor uint32
+	hand  *Hand
+}
+
+// Hand holds at most one counter value reserved ahead of use (ReserveAhead), in memory, across Counters built
+// over the same store (a bridge builds a Counter per request and keeps one Hand per role). The zero value is
+// empty. A Hand is not safe for concurrent use: like Reserve, callers serialise its use.
+type Hand struct {
+	value uint32
+	ok    bool
 }
 
 // New returns the counter of role over store. floor is the lowest value to start from when the store is empty
@@ -98,9 +113,73 @@ func New(store Store, role Role, floor uint32) (*Counter, error) {
 	return &Counter{store: store, rng: rng, floor: max(floor, rng.First)}, nil
 }
 
+// WithHand makes c answer values held in h and lets ReserveAhead fill it; it returns c.
+func (c *Counter) WithHand(h *Hand) *Counter {
+	c.hand = h
+	return c
+}
+
 // Reserve returns the next counter value after durably recording that it is used. Callers serialise Reserve
-// calls for one store (the service worker queues signing requests).
+// calls for one store (the service worker queues signing requests). A value held by c's Hand is answered first
+// (its durable write happened in ReserveAhead) when it is still valid; the Hand is empty afterwards.
 func (c *Counter) Reserve(ctx context.Context) (uint32, error) {
+	if v, ok, err := c.takeHeld(ctx); err != nil || ok {
+		return v, err
+	}
+	return c.reserve(ctx)
+}
+
+// ReserveAhead durably reserves the next value and keeps it in c's Hand for the next Reserve. A Hand that already
+// holds a valid value keeps it (nothing is stored), so asking again spends nothing. Without a Hand it does nothing.
+func (c *Counter) ReserveAhead(ctx context.Context) error {
+	if c.hand == nil {
+		return nil
+	}
+	if c.hand.ok {
+		valid, err := c.heldValid(ctx, c.hand.value)
+		if err != nil || valid {
+			return err
+		}
+		c.hand.ok = false
+	}
+	v, err := c.reserve(ctx)
+	if err != nil {
+		return err
+	}
+	c.hand.value, c.hand.ok = v, true
+	return nil
+}
+
+// takeHeld empties the Hand and answers its value when it is still valid.
+func (c *Counter) takeHeld(ctx context.Context) (uint32, bool, error) {
+	if c.hand == nil || !c.hand.ok {
+		return 0, false, nil
+	}
+	v := c.hand.value
+	c.hand.ok = false
+	valid, err := c.heldValid(ctx, v)
+	if err != nil || !valid {
+		return 0, false, err
+	}
+	return v, true, nil
+}
+
+// heldValid says whether held v may still be answered: it is in c's range and above its floor, and the store
+// records v+1 as next, so nothing was reserved after it (by another Counter without this Hand, another process,
+// a restored vault with a higher floor).
+func (c *Counter) heldValid(ctx context.Context, v uint32) (bool, error) {
+	if v < c.floor || v < c.rng.First || v > c.rng.Last {
+		return false, nil
+	}
+	next, ok, err := c.store.Load(ctx)
+	if err != nil {
+		return false, fmt.Errorf("counter: load: %w", err)
+	}
+	return ok && next == v+1, nil
+}
+
+// reserve is Reserve without the Hand: load, durably store next+1, answer next.
+func (c *Counter) reserve(ctx context.Context) (uint32, error) {
 	next, ok, err := c.store.Load(ctx)
 	if err != nil {
 		return 0, fmt.Errorf("counter: load: %w", err)

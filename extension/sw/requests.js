@@ -20,7 +20,9 @@
 import { Op, Refusal, isU2F, refusalError, bridgeError, hostError } from './errors.js';
 import { HostError, HostEvent } from './native.js';
 import { identifyCaller } from './caller.js';
-import { loadSettings, siteKeys, siteSettings, CounterPolicy, markUserVerified, verifiedWithin } from './settings.js';
+import {
+  loadSettings, siteKeys, siteSettings, CounterPolicy, markUserVerified, userVerifiedAt, verifiedWithin,
+} from './settings.js';
 
 export const REQUEST_PORT = 'twinkey.request';
 export const CONSENT_PAGE = 'consent/consent.html';
@@ -100,6 +102,7 @@ class PendingRequest {
     this.site = '';
     this.siteSettings = null;
     this.uvWindowMinutes = 0; // settings.uvWindowMinutes, read with the site settings before the prompt
+    this.uvAt = 0;            // when the passphrase was last verified, read with them (settings.js userVerifiedAt)
     this.locked = false;
     this.expiresAt = 0;
     this.timer = undefined;
@@ -197,9 +200,11 @@ export class RequestRouter {
     }
     request.prepared = prep.result;
     request.site = siteOf(request.op, request.caller, prep.result);
-    const settings = await loadSettings();
+    // Everything approval needs is read now, so that nothing but signing is left after the click.
+    const [settings, uvAt] = await Promise.all([loadSettings(), userVerifiedAt()]);
     request.siteSettings = siteSettings(settings, siteKeys(new URL(request.caller.origin).hostname, request.site));
     request.uvWindowMinutes = settings.uvWindowMinutes;
+    request.uvAt = uvAt;
     if (request.siteSettings.off) return this.#notOurs(request);
     if (request.siteSettings.hardwareOnly) return this.#toUsb(request, true); // the software key never answers
     if (prep.result.handler !== 'twinkey') return this.#notOurs(request);
@@ -287,6 +292,7 @@ export class RequestRouter {
     const request = this.#queue.shift();
     this.#prompting = request;
     request.state = State.PROMPTING;
+    this.#reserveCounter(request);
     try {
       const win = await chrome.windows.create({
         type: 'popup',
@@ -304,6 +310,19 @@ export class RequestRouter {
       console.error('twinkey: cannot open the consent prompt:', e?.message);
       this.#finish(request, { ok: false, error: refusalError(Refusal.INTERNAL, request.op) }, 'error');
     }
+  }
+
+  // #reserveCounter asks the bridge to reserve the counter value of a software-key sign-in while its prompt is
+  // shown (bridge/PROTOCOL.md /v1/counter/reserve), so the durable write is done before the click instead of
+  // after it. Not awaited: the signing route waits for it in the bridge if the click comes first, and reserves
+  // itself if it failed. Nothing is signed; a value left unused is used by the next sign-in (or skipped).
+  #reserveCounter(request) {
+    const signsWithCounter = request.op === Op.WEBAUTHN_GET || request.op === Op.U2F_SIGN;
+    if (!signsWithCounter || request.usb || request.locked || request.prepared?.handler !== 'twinkey'
+        || request.siteSettings?.counterPolicy === CounterPolicy.ZERO) {
+      return;
+    }
+    this.#call('/v1/counter/reserve', {});
   }
 
   // #finish answers the page once, records activity when a result is given, and frees the prompt.
@@ -468,8 +487,8 @@ export class RequestRouter {
       return { ok: true };
     }
     if (!userVerified && request.prepared.userVerification === 'preferred') {
-      // "preferred": UV when the passphrase was entered within the configured window (ARCHITECTURE.md).
-      userVerified = await verifiedWithin(request.uvWindowMinutes);
+      // "preferred": UV when the passphrase was entered within the configured window (ARCHITECTURE.md), as of now.
+      userVerified = verifiedWithin(request.uvWindowMinutes, request.uvAt);
     }
     const counterPolicy = request.siteSettings?.counterPolicy ?? CounterPolicy.TWIN;
     const body = { ...request.body, approval: { userPresent: true, userVerified }, counterPolicy };

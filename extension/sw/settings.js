@@ -125,14 +125,27 @@ export class ActivityLog {
 // as long as the browser session, like the vault key.
 const UV_AT_KEY = 'uvAt';
 
+// The latest moment this worker itself recorded; storage.session has only this worker as writer, so the later
+// of this and a value read earlier is the current one (a request reads uvAt before its prompt, not on approve).
+let verifiedHere = 0;
+
 /** markUserVerified records that the passphrase was just verified. */
 export async function markUserVerified() {
-  await chrome.storage.session.set({ [UV_AT_KEY]: Date.now() });
+  verifiedHere = Date.now();
+  await chrome.storage.session.set({ [UV_AT_KEY]: verifiedHere });
 }
 
-/** verifiedWithin answers whether the passphrase was verified within the last `minutes`. */
-export async function verifiedWithin(minutes) {
-  if (!(minutes > 0)) return false;
+/** userVerifiedAt answers when the passphrase was last verified (epoch ms), 0 if never in this session. */
+export async function userVerifiedAt() {
   const { [UV_AT_KEY]: at } = await chrome.storage.session.get(UV_AT_KEY);
-  return typeof at === 'number' && Date.now() - at <= minutes * 60_000;
+  return Math.max(typeof at === 'number' ? at : 0, verifiedHere);
+}
+
+/**
+ * verifiedWithin answers whether the passphrase was verified within the last `minutes`, now; readAt is what
+ * userVerifiedAt answered earlier (a verification recorded since by this worker counts too).
+ */
+export function verifiedWithin(minutes, readAt) {
+  const at = Math.max(readAt, verifiedHere);
+  return minutes > 0 && at > 0 && Date.now() - at <= minutes * 60_000;
 }

@@ -31,7 +31,10 @@ const native = new NativeHost();
 const router = new RequestRouter({ bridge, activity, autoLock, native });
 const pages = new PageMessages({ bridge, router, activity, autoLock });
 
-chrome.runtime.onConnect.addListener((port) => router.onConnect(port));
+chrome.runtime.onConnect.addListener((port) => {
+  router.onConnect(port);
+  pages.onConnect(port);
+});
 chrome.runtime.onMessage.addListener((msg, sender, sendResponse) => pages.onMessage(msg, sender, sendResponse));
 chrome.windows.onRemoved.addListener((windowId) => router.onWindowRemoved(windowId));
 chrome.alarms.onAlarm.addListener((alarm) => autoLock.onAlarm(alarm).catch((e) => console.error('twinkey: auto-lock failed:', e?.message)));
