@@ -9,6 +9,7 @@ const os = require('os');
 const path = require('path');
 const { execFileSync } = require('child_process');
 const { test, expect, launchProfile, waitForConsent, press, createVault, consentPages } = require('../../fixtures');
+const { axeSource, expectNoViolations } = require('../../a11y');
 
 const repoRoot = path.resolve(__dirname, '..', '..', '..');
 const hostBin = path.join(repoRoot, 'e2e', '.bin', 'twinkey-host');
@@ -180,6 +181,8 @@ test('a key with a PIN: the prompt asks for it, says a wrong PIN left 7 tries, a
   await expect(prompt.locator('#details')).toContainText('SIMULATED security key');
   await expect(prompt.locator('#pin-box')).toBeHidden();
   await prompt.click('#approve');
+  await expect(prompt.locator('#pin')).toBeFocused();
+  if (axeSource) await expectNoViolations(prompt, 'consent prompt asking for the key PIN');
   await answerPIN(prompt, "Enter your security key's PIN (8 tries left)", '0000');
   await expect(prompt.locator('#pin')).toHaveValue(''); // the field is cleared as soon as the PIN is sent
   await answerPIN(prompt, 'Wrong PIN, 7 retries left', '4321');
@@ -227,6 +230,7 @@ test('several accounts on the key: a username-less sign-in lets the user choose 
   await expect(accounts).toHaveCount(2);
   await expect(prompt.locator('#key-status')).toContainText('Choose the account');
   await expect(accounts.first()).toBeFocused();
+  if (axeSource) await expectNoViolations(prompt, 'consent prompt listing the key accounts');
   // The key lists its most recent credential first; pick the first user's account by its name.
   await expect(accounts.nth(0)).toContainText(users[1]);
   await press(prompt, `#accounts button:has-text("${users[0]}")`);

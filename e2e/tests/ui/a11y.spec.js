@@ -3,26 +3,9 @@
 "use strict";
 
 const { test, expect } = require("./support/ui-fixture");
-const fs = require("node:fs");
-
-let axeSource = null;
-try {
-  axeSource = fs.readFileSync(require.resolve("axe-core/axe.min.js"), "utf8");
-} catch {
-  axeSource = null;
-}
+const { axeSource, expectNoViolations } = require("../../a11y");
 
 const PASS = "kettle orbit walnut grape";
-
-async function expectNoViolations(page, screen) {
-  for (const scheme of ["light", "dark"]) {
-    await page.emulateMedia({ colorScheme: scheme });
-    if (!(await page.evaluate(() => typeof window.axe === "object"))) await page.addScriptTag({ content: axeSource });
-    const violations = await page.evaluate(async () => (await window.axe.run(document, { resultTypes: ["violations"] }))
-      .violations.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(" ")).join(", ")}`));
-    expect(violations, `${screen} (${scheme})`).toEqual([]);
-  }
-}
 
 test.describe("axe-core", () => {
   test.skip(!axeSource, "axe-core is not installed");
