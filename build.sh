@@ -61,6 +61,7 @@ cmd_demo() {
   scripts/build-extension.sh
   [ -d e2e/node_modules/@playwright/test ] || (cd e2e && npm ci --no-audit --no-fund)
   go build -o e2e/.bin/rp ./e2e/rp
+  go build -o e2e/.bin/twinkey-host ./cmd/twinkey-host # the headless tour's USB chapter (simulated key)
   TWINKEY_RP_BIN="$root/e2e/.bin/rp" node e2e/demo/tour.js "$@"
 }
 
