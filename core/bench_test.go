@@ -8,6 +8,8 @@ import (
 	"crypto/sha256"
 	"testing"
 
+	"filippo.io/nistec"
+
 	"github.com/twinkey/twinkey/core"
 	"github.com/twinkey/twinkey/core/counter"
 )
@@ -60,6 +62,18 @@ func BenchmarkVerifyHandle(b *testing.B) {
 	allow := [][]byte{cred.ID}
 	for b.Loop() {
 		if _, _, err := a.FindCredential("example.com", "", allow); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkReferenceP256ScalarBaseMult is the fixed-base point multiplication inside every signature
+// (filippo.io/nistec, the same code as crypto/ecdsa's): with BenchmarkReferenceECDSASign it shows how much of a
+// signature is the curve and how much the rest (nonce, scalar inversion, encoding).
+func BenchmarkReferenceP256ScalarBaseMult(b *testing.B) {
+	scalar := sha256.Sum256([]byte("scalar"))
+	for b.Loop() {
+		if _, err := nistec.NewP256Point().ScalarBaseMult(scalar[:]); err != nil {
 			b.Fatal(err)
 		}
 	}

@@ -7,6 +7,9 @@
 //       handle MAC, key derivation, counter reserved in chrome.storage, RFC 6979 signature)
 //   (s) the bridge floor: /v1/vault/status through the same instance (JSON, one storage read)
 // (g) - (s) approximates what signing adds on top of a bridge call. Medians over --n calls, after 5 warm-up calls.
+//   (k) the Go signature alone: core/keys.Sign (RFC 6979, crypto/ecdsa) in the kept instance, n signatures in one
+//       synchronous call (self.twinkey.benchmarkSign), mean per signature; against (w') WebCrypto's mean over n
+//       sequential calls, timed the same way, alternating the two three times.
 //
 // Usage: node bench/sign.js [--n 200]    (needs dist/extension; `cd e2e && npm ci` first)
 'use strict';
@@ -37,7 +40,14 @@ async function main() {
       const w = await time(() => crypto.subtle.sign({ name: 'ECDSA', hash: 'SHA-256' }, key.privateKey, data));
       const g = await time(() => self.twinkey.bridge('/v1/webauthn/get', get));
       const s = await time(() => self.twinkey.bridge('/v1/vault/status', {}));
-      return { w, g, s };
+      const means = { k: [], w: [] };
+      for (let round = 0; round < 3; round++) {
+        means.k.push(await self.twinkey.benchmarkSign(n));
+        const t0 = performance.now();
+        for (let i = 0; i < n; i++) await crypto.subtle.sign({ name: 'ECDSA', hash: 'SHA-256' }, key.privateKey, data);
+        means.w.push((performance.now() - t0) / n);
+      }
+      return { w, g, s, k: median(means.k), wMean: median(means.w) };
     }, [n, get]);
     const f = (x) => x.toFixed(3);
     console.log(`| what | median (ms) | ratio to WebCrypto |`);
@@ -46,6 +56,7 @@ async function main() {
     console.log(`| Twinkey assertion, full bridge route | ${f(r.g)} | ${(r.g / r.w).toFixed(1)} |`);
     console.log(`| bridge floor (/v1/vault/status) | ${f(r.s)} | ${(r.s / r.w).toFixed(1)} |`);
     console.log(`| assertion minus floor | ${f(r.g - r.s)} | ${((r.g - r.s) / r.w).toFixed(1)} |`);
+    console.log(`| Go signature alone (core/keys.Sign), mean | ${f(r.k)} | ${(r.k / r.wMean).toFixed(1)} (to WebCrypto's mean ${f(r.wMean)}) |`);
     console.log(`(n = ${n})`);
   } finally {
     await profile.close();

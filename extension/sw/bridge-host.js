@@ -157,6 +157,21 @@ export class BridgeHost {
 }
 
 /**
+ * benchmarkSign answers the mean time in ms of one core/keys.Sign in the running Go instance, over n signatures
+ * made in one synchronous call (wasm/sw exposeBenchmarkSign). For measurements only (self.twinkey.benchmarkSign).
+ */
+export async function benchmarkSign(host, n) {
+  const { binding } = await host.start();
+  if (typeof binding.benchmarkSign !== 'function') throw new Error('this build has no benchmarkSign');
+  binding.benchmarkSign(5); // warm-up
+  const t0 = performance.now();
+  const failure = binding.benchmarkSign(n);
+  const ms = (performance.now() - t0) / n;
+  if (failure) throw new Error(failure);
+  return ms;
+}
+
+/**
  * benchmarkBridge times n calls of route through the kept instance and n through a fresh instance per call (the
  * generated glue's behaviour), alternating the two so that both see the same machine load; in milliseconds. For
  * measurements only (self.twinkey.benchmark).

@@ -6,7 +6,7 @@
 // self.twinkey is for tests and measurements through the DevTools protocol (Playwright's worker.evaluate). Web
 // pages cannot reach a service worker's globals, and extension pages have no handle on them either.
 
-import { BridgeHost, benchmarkBridge } from './bridge-host.js';
+import { BridgeHost, benchmarkBridge, benchmarkSign } from './bridge-host.js';
 import { RequestRouter } from './requests.js';
 import { PageMessages } from './pages.js';
 import { AutoLock } from './autolock.js';
@@ -63,5 +63,7 @@ self.twinkey = Object.freeze({
   bridge: testBridge,
   /** benchmark(route, n): kept-instance vs fresh-instance round trips in ms. */
   benchmark: (route = '/v1/vault/status', n = 20) => benchmarkBridge(host, route, n),
+  /** benchmarkSign(n): mean ms of one Go P-256 signature (core/keys.Sign) in the running instance. */
+  benchmarkSign: (n = 200) => benchmarkSign(host, n),
   fakeRoutes,
 });

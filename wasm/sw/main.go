@@ -12,6 +12,8 @@
 package main
 
 import (
+	"crypto/ecdsa"
+	"crypto/elliptic"
 	"crypto/rand"
 	"syscall/js"
 	"time"
@@ -19,11 +21,13 @@ import (
 	"github.com/syumai/workers"
 
 	"github.com/twinkey/twinkey/bridge"
+	"github.com/twinkey/twinkey/core/keys"
 )
 
 func main() {
 	local, session := newChromeStorage(storageAreaLocal), newChromeStorage(storageAreaSession)
 	exposeStorageChanged(map[storageArea]chromeStorage{storageAreaLocal: local, storageAreaSession: session})
+	exposeBenchmarkSign()
 	env := bridge.Env{
 		Local:   local,
 		Session: session,
@@ -49,6 +53,35 @@ func exposeStorageChanged(areas map[storageArea]chromeStorage) {
 		}
 		if s, ok := areas[storageArea(args[1].String())]; ok {
 			s.changed(args[0])
+		}
+		return nil
+	}))
+}
+
+// exposeBenchmarkSign installs context.binding.benchmarkSign(n), which makes n signatures with core/keys.Sign (the
+// signature of every assertion) on a throw-away key and returns nothing: the caller times the call, on the same
+// clock as its WebCrypto reference (e2e/bench/sign.js, through self.twinkey.benchmarkSign). It touches no vault
+// and no storage.
+func exposeBenchmarkSign() {
+	binding := js.Global().Get("context").Get("binding")
+	if binding.Type() != js.TypeObject {
+		return
+	}
+	priv, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		return
+	}
+	message := make([]byte, 69) // authenticatorData || clientDataHash
+	binding.Set("benchmarkSign", js.FuncOf(func(_ js.Value, args []js.Value) any {
+		n := 1
+		if len(args) > 0 && args[0].Type() == js.TypeNumber {
+			n = min(max(args[0].Int(), 1), 10000)
+		}
+		for i := range n {
+			message[0] = byte(i) // a new message each time, as assertions are
+			if _, err := keys.Sign(priv, message); err != nil {
+				return err.Error()
+			}
 		}
 		return nil
 	}))
