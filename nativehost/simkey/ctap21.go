@@ -209,14 +209,13 @@ func (k *CTAP21Key) Open() (ctaphid.Device, error) {
 	if err := k.acquire(); err != nil {
 		return nil, err
 	}
-	return &ctap21Device{key: k}, nil
+	return &ctap21Device{handle: handle{sock: &k.socket}, key: k}, nil
 }
 
 // ctap21Device is an open handle: it reassembles requests and runs them.
 type ctap21Device struct {
+	handle
 	key    *CTAP21Key
-	mu     sync.Mutex
-	closed bool
 	asm    *ctaphid.Assembler
 	asmCID ctaphid.ChannelID
 	busy   *ctap21Transaction // the CBOR request being processed
@@ -232,11 +231,8 @@ type ctap21Transaction struct {
 func (d *ctap21Device) Write(report []byte) error {
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	if d.closed {
-		return ErrClosed
-	}
-	if !d.key.Plugged() {
-		return ErrUnplugged
+	if err := d.usable(); err != nil {
+		return err
 	}
 	p, err := ctaphid.ParsePacket(report)
 	if err != nil {
@@ -333,27 +329,14 @@ func (d *ctap21Device) dispatch(cid ctaphid.ChannelID, cmd ctaphid.Command, payl
 	}
 }
 
-func (d *ctap21Device) Read(ctx context.Context) ([]byte, error) {
-	d.mu.Lock()
-	closed := d.closed
-	d.mu.Unlock()
-	if closed {
-		return nil, ErrClosed
-	}
-	return d.key.read(ctx)
-}
+func (d *ctap21Device) Read(ctx context.Context) ([]byte, error) { return d.handle.read(ctx) }
 
 func (d *ctap21Device) Close() error {
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	if d.closed {
-		return nil
+	if d.closeLocked() && d.busy != nil {
+		d.busy.once.Do(func() { close(d.busy.cancel) })
 	}
-	d.closed = true
-	if tx := d.busy; tx != nil {
-		tx.once.Do(func() { close(tx.cancel) })
-	}
-	d.key.release()
 	return nil
 }
 

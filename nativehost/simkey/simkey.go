@@ -226,7 +226,7 @@ func (k *Key) Open() (ctaphid.Device, error) {
 	if err := k.acquire(); err != nil {
 		return nil, err
 	}
-	return &device{key: k, pending: map[ctaphid.ChannelID]*pendingRequest{}}, nil
+	return &device{handle: handle{sock: &k.socket}, key: k, pending: map[ctaphid.ChannelID]*pendingRequest{}}, nil
 }
 
 // approver is virtual-fido's user-presence callback: the simulated user touches after TouchDelay.
@@ -322,20 +322,16 @@ func newAttestationCA() ([]byte, *ecdsa.PrivateKey, error) {
 
 // device is an open handle on a Key: the ctaphid.Device the host talks to.
 type device struct {
+	handle
 	key     *Key
-	mu      sync.Mutex
-	closed  bool
 	pending map[ctaphid.ChannelID]*pendingRequest
 }
 
 func (d *device) Write(report []byte) error {
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	if d.closed {
-		return ErrClosed
-	}
-	if !d.key.Plugged() {
-		return ErrUnplugged
+	if err := d.usable(); err != nil {
+		return err
 	}
 	if len(report) != ctaphid.ReportSize {
 		return fmt.Errorf("simkey: %w", ctaphid.ErrBadReportSize)
@@ -344,13 +340,7 @@ func (d *device) Write(report []byte) error {
 }
 
 func (d *device) Read(ctx context.Context) ([]byte, error) {
-	d.mu.Lock()
-	closed := d.closed
-	d.mu.Unlock()
-	if closed {
-		return nil, ErrClosed
-	}
-	p, err := d.key.read(ctx)
+	p, err := d.handle.read(ctx)
 	if err == nil && d.key.cfg.UnplugAfterKeepalive && p[4] == byte(ctaphid.CmdKeepalive) {
 		defer d.key.Unplug()
 	}
@@ -360,11 +350,7 @@ func (d *device) Read(ctx context.Context) ([]byte, error) {
 func (d *device) Close() error {
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	if d.closed {
-		return nil
-	}
-	d.closed = true
-	d.key.release()
+	d.closeLocked()
 	return nil
 }
 

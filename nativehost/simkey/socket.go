@@ -80,3 +80,42 @@ func (s *socket) send(p []byte) {
 	default:
 	}
 }
+
+// handle is what every open handle on a socket shares: once closed, Read and Write fail with ErrClosed.
+type handle struct {
+	sock   *socket
+	mu     sync.Mutex // guards closed and the embedding device's own state
+	closed bool
+}
+
+// usable says why h cannot take a report now (closed, or the key removed). Caller holds h.mu.
+func (h *handle) usable() error {
+	if h.closed {
+		return ErrClosed
+	}
+	if !h.sock.Plugged() {
+		return ErrUnplugged
+	}
+	return nil
+}
+
+// read waits for the next answer packet on an open handle.
+func (h *handle) read(ctx context.Context) ([]byte, error) {
+	h.mu.Lock()
+	closed := h.closed
+	h.mu.Unlock()
+	if closed {
+		return nil, ErrClosed
+	}
+	return h.sock.read(ctx)
+}
+
+// closeLocked closes h and gives the socket back; it is false if h was closed already. Caller holds h.mu.
+func (h *handle) closeLocked() bool {
+	if h.closed {
+		return false
+	}
+	h.closed = true
+	h.sock.release()
+	return true
+}
