@@ -69,16 +69,27 @@ func (s *server) openVault(ctx context.Context) (vault.Contents, error) {
 
 // authenticator builds the authenticator of the unlocked vault, with its role's counter.
 func (s *server) authenticator(ctx context.Context) (*core.Authenticator, error) {
-	c, err := s.openVault(ctx)
+	c, ctr, err := s.unlockedCounter(ctx)
 	if err != nil {
 		return nil, err
 	}
 	defer c.Wipe()
+	return core.New(c.Secret, ctr, s.env.Rand)
+}
+
+// unlockedCounter opens the unlocked vault and builds its role's counter. The caller wipes the contents; on error
+// there is nothing to wipe.
+func (s *server) unlockedCounter(ctx context.Context) (vault.Contents, *counter.Counter, error) {
+	c, err := s.openVault(ctx)
+	if err != nil {
+		return vault.Contents{}, nil, err
+	}
 	ctr, err := s.counter(c)
 	if err != nil {
-		return nil, err
+		c.Wipe()
+		return vault.Contents{}, nil, err
 	}
-	return core.New(c.Secret, ctr, s.env.Rand)
+	return c, ctr, nil
 }
 
 // counter builds the counter of the vault's role, with the role's Hand (values reserved ahead, kept for the life
@@ -108,15 +119,11 @@ func (s *server) counterReserve(ctx context.Context, body []byte) (any, error) {
 	if err := decode(body, &struct{}{}); err != nil {
 		return nil, err
 	}
-	c, err := s.openVault(ctx)
+	c, ctr, err := s.unlockedCounter(ctx)
 	if err != nil {
 		return nil, err
 	}
-	defer c.Wipe()
-	ctr, err := s.counter(c)
-	if err != nil {
-		return nil, err
-	}
+	c.Wipe() // the counter needs only the role and floor, already read
 	if err := ctr.ReserveAhead(ctx); err != nil {
 		return nil, err
 	}
