@@ -49,17 +49,22 @@ export class PageMessages {
   /** onMessage is the chrome.runtime.onMessage listener. */
   onMessage(msg, sender, sendResponse) {
     if (!isExtensionPage(sender) || !msg || typeof msg !== 'object') return false;
-    this.#handle(msg, sender).then(sendResponse, (e) => {
-      console.error('twinkey: page message failed:', e?.message);
-      sendResponse({ ok: false, error: { name: 'NotReadableError', message: 'Twinkey could not process the message.' } });
-    });
+    this.#answer(msg, sender).then(sendResponse);
     return true; // the answer is sent asynchronously
+  }
+
+  // #answer is #handle with its failures turned into the one error answer pages get.
+  #answer(msg, sender) {
+    return this.#handle(msg, sender).catch((e) => {
+      console.error('twinkey: page message failed:', e?.message);
+      return { ok: false, error: { name: 'NotReadableError', message: 'Twinkey could not process the message.' } };
+    });
   }
 
   /**
    * onConnect is the chrome.runtime.onConnect listener for the consent prompt's port: each message
    * {kind: 'consent.answer', seq, requestId, approve, passphrase?} is answered on the port with the same answer as
-   * over sendMessage, plus the message's seq.
+   * over sendMessage (the same handler), plus the message's seq.
    */
   onConnect(port) {
     if (port.name !== CONSENT_PORT) return;
@@ -69,17 +74,13 @@ export class PageMessages {
     }
     port.onMessage.addListener((msg) => {
       if (!msg || typeof msg !== 'object' || msg.kind !== 'consent.answer') return;
-      const seq = msg.seq;
-      const reply = (answer) => {
+      const { seq } = msg;
+      this.#answer(msg, port.sender).then((answer) => {
         try {
           port.postMessage({ seq, ...answer });
         } catch {
           // The prompt closed first.
         }
-      };
-      this.#router.consentAnswer(msg.requestId, msg.approve, msg.passphrase, port.sender).then(reply, (e) => {
-        console.error('twinkey: consent answer failed:', e?.message);
-        reply({ ok: false, error: { name: 'NotReadableError', message: 'Twinkey could not process the message.' } });
       });
     });
   }

@@ -565,33 +565,33 @@ export class RequestRouter {
   }
 
   /** consentPin handles consent.pin: the prompt's PIN goes to the host for the waiting request, and nowhere else. */
-  async consentPin(requestId, pin, sender) {
-    const request = this.#promptRequest(requestId, sender);
-    if (!request?.usb?.hostId || request.state !== State.SIGNING) return notPending();
-    if (typeof pin !== 'string' || pin.length < 4 || pin.length > 63) {
-      return { ok: false, error: { name: 'TypeError', message: 'A PIN has 4 to 63 characters.' } };
-    }
-    try {
-      await this.#native.pin(request.usb.hostId, pin);
-      return { ok: true };
-    } catch (e) {
-      return { ok: false, error: { name: USB_FAILED, message: e?.message ?? 'The PIN was not delivered.' } };
-    }
+  consentPin(requestId, pin, sender) {
+    return this.#answerHostQuestion(requestId, sender, 'The PIN was not delivered.',
+      () => (typeof pin !== 'string' || pin.length < 4 || pin.length > 63 ? 'A PIN has 4 to 63 characters.' : ''),
+      (hostId) => this.#native.pin(hostId, pin));
   }
 
   /** consentChoose handles consent.choose: the account the person picked goes to the host's choose-account question. */
-  async consentChoose(requestId, index, sender) {
+  consentChoose(requestId, index, sender) {
+    return this.#answerHostQuestion(requestId, sender, 'The choice was not delivered.', (request) => {
+      const offered = request.usb.progress?.event === HostEvent.CHOOSE_ACCOUNT ? request.usb.progress.accounts.length : 0;
+      return Number.isInteger(index) && index >= 0 && index < offered ? '' : 'No such account.';
+    }, (hostId) => this.#native.choose(hostId, index));
+  }
+
+  // #answerHostQuestion delivers the prompt's answer to a question the host asked about the prompt's request (a
+  // USB ceremony in progress): invalid(request) names what is wrong with the answer ('' if nothing), deliver(hostId)
+  // sends it; undelivered is the message when the host did not take it.
+  async #answerHostQuestion(requestId, sender, undelivered, invalid, deliver) {
     const request = this.#promptRequest(requestId, sender);
     if (!request?.usb?.hostId || request.state !== State.SIGNING) return notPending();
-    const offered = request.usb.progress?.event === HostEvent.CHOOSE_ACCOUNT ? request.usb.progress.accounts.length : 0;
-    if (!Number.isInteger(index) || index < 0 || index >= offered) {
-      return { ok: false, error: { name: 'TypeError', message: 'No such account.' } };
-    }
+    const problem = invalid(request);
+    if (problem) return { ok: false, error: { name: 'TypeError', message: problem } };
     try {
-      await this.#native.choose(request.usb.hostId, index);
+      await deliver(request.usb.hostId);
       return { ok: true };
     } catch (e) {
-      return { ok: false, error: { name: USB_FAILED, message: e?.message ?? 'The choice was not delivered.' } };
+      return { ok: false, error: { name: USB_FAILED, message: e?.message ?? undelivered } };
     }
   }
 

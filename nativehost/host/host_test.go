@@ -298,33 +298,43 @@ func TestBadParams(t *testing.T) {
 	}
 }
 
-// answerPINs runs one request on c, answering each pin-needed / pin-wrong question with the next of pins; it
-// returns the final reply and the progress events with their retries ("pin-wrong:7").
+// answerPINs runs one request on c, answering each pin-needed / pin-wrong question with the next of pins.
 func (c *client) answerPINs(typ string, params any, pins ...string) (reply, []string) {
+	c.t.Helper()
+	return c.answering(typ, params, pins, nil)
+}
+
+// answering runs one request on c and answers the host's questions: pin-needed / pin-wrong with the next of pins,
+// choose-account with the index choose returns. It returns the final reply and the progress events, PIN events
+// with their retries ("pin-wrong:7").
+func (c *client) answering(typ string, params any, pins []string, choose func([]messaging.Account) any) (reply, []string) {
 	c.t.Helper()
 	id := c.send(typ, params)
 	var events []string
 	for {
 		r := c.read()
 		switch {
-		case r.ID != id && r.Type == messaging.ReplyResult: // the answer to a pin message
+		case r.ID != id && r.Type == messaging.ReplyResult: // the answer to a pin or choose message
 			continue
 		case r.ID != id:
 			c.t.Fatalf("reply %+v %+v while waiting for %q", r, r.Error, id)
 		case r.Type != messaging.ReplyProgress:
 			return r, events
 		}
-		ev := r.Progress.Event
-		if ev == "pin-needed" || ev == "pin-wrong" {
+		switch ev := r.Progress.Event; {
+		case ev == "pin-needed" || ev == "pin-wrong":
 			events = append(events, fmt.Sprintf("%s:%d", ev, *r.Progress.Retries))
 			if len(pins) == 0 {
 				c.t.Fatalf("asked for a PIN once too often (%v)", events)
 			}
 			c.send("pin", map[string]string{"target": id, "pin": pins[0]})
 			pins = pins[1:]
-			continue
+		case ev == host.EventChooseAccount && choose != nil:
+			events = append(events, ev)
+			c.send("choose", map[string]any{"target": id, "index": choose(r.Progress.Accounts)})
+		default:
+			events = append(events, ev)
 		}
-		events = append(events, ev)
 	}
 }
 
@@ -383,27 +393,16 @@ func TestAccountChoiceThroughTheHost(t *testing.T) {
 		wantUser string
 		wantCode messaging.Code
 	}{{1, "id-ann", ""}, {2, "", messaging.CodeBadRequest}} {
-		id := c.send("webauthn.get", get)
-		var final reply
-		for final.ID == "" {
-			r := c.read()
-			switch {
-			case r.ID != id: // answers to our pin / choose messages
-			case r.Type != messaging.ReplyProgress:
-				final = r
-			case r.Progress.Event == "pin-needed":
-				c.send("pin", map[string]string{"target": id, "pin": "4321"})
-			case r.Progress.Event == host.EventChooseAccount:
-				var names []string
-				for _, a := range r.Progress.Accounts {
-					names = append(names, a.Name+"/"+a.UserID)
-				}
-				if want := []string{"bob/" + b64u([]byte("id-bob")), "ann/" + b64u([]byte("id-ann"))}; !slices.Equal(names, want) {
-					t.Fatalf("accounts %v, want %v", names, want)
-				}
-				c.send("choose", map[string]any{"target": id, "index": tc.index})
+		final, _ := c.answering("webauthn.get", get, []string{"4321"}, func(accounts []messaging.Account) any {
+			var names []string
+			for _, a := range accounts {
+				names = append(names, a.Name+"/"+a.UserID)
 			}
-		}
+			if want := []string{"bob/" + b64u([]byte("id-bob")), "ann/" + b64u([]byte("id-ann"))}; !slices.Equal(names, want) {
+				t.Fatalf("accounts %v, want %v", names, want)
+			}
+			return tc.index
+		})
 		if tc.wantCode != "" {
 			if final.Error == nil || final.Error.Code != tc.wantCode {
 				t.Fatalf("index %v: %+v %+v", tc.index, final, final.Error)

@@ -109,7 +109,6 @@ const (
 	st21OK                 = 0x00
 	st21InvalidCommand     = 0x01
 	st21InvalidParameter   = 0x02
-	st21InvalidLength      = 0x03
 	st21InvalidCBOR        = 0x12
 	st21MissingParameter   = 0x14
 	st21CredentialExcluded = 0x19
@@ -195,13 +194,6 @@ func (k *CTAP21Key) SelectionRequests() int {
 	k.mu.Lock()
 	defer k.mu.Unlock()
 	return k.touches
-}
-
-// PINRetries is the key's PIN retry counter.
-func (k *CTAP21Key) PINRetries() int {
-	k.mu.Lock()
-	defer k.mu.Unlock()
-	return k.st.Retries
 }
 
 // Open returns the key's report pipe. Only one handle may be open at a time.

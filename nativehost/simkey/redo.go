@@ -55,9 +55,12 @@ func (k *Key) filter(p []byte) [][]byte {
 	k.mu.Unlock()
 	if malformed(r.asm.Payload()) {
 		k.watchMakeCredential(r.request)
-		for _, q := range r.request {
-			k.handle(q)
-		}
+		// Not from the pump itself: handle may wait for the pump to see an INIT answer.
+		go func() {
+			for _, q := range r.request {
+				k.handle(q)
+			}
+		}()
 		return nil
 	}
 	return r.held

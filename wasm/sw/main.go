@@ -67,12 +67,15 @@ func exposeBenchmarkSign() {
 	if binding.Type() != js.TypeObject {
 		return
 	}
-	priv, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		return
-	}
+	var priv *ecdsa.PrivateKey // made at the first call, not on the service worker's start-up path
 	message := make([]byte, 69) // authenticatorData || clientDataHash
 	binding.Set("benchmarkSign", js.FuncOf(func(_ js.Value, args []js.Value) any {
+		if priv == nil {
+			var err error
+			if priv, err = ecdsa.GenerateKey(elliptic.P256(), rand.Reader); err != nil {
+				return err.Error()
+			}
+		}
 		n := 1
 		if len(args) > 0 && args[0].Type() == js.TypeNumber {
 			n = min(max(args[0].Int(), 1), 10000)
