@@ -67,7 +67,7 @@ func exposeBenchmarkSign() {
 	if binding.Type() != js.TypeObject {
 		return
 	}
-	var priv *ecdsa.PrivateKey // made at the first call, not on the service worker's start-up path
+	var priv *ecdsa.PrivateKey  // made at the first call, not on the service worker's start-up path
 	message := make([]byte, 69) // authenticatorData || clientDataHash
 	binding.Set("benchmarkSign", js.FuncOf(func(_ js.Value, args []js.Value) any {
 		if priv == nil {
