@@ -56,6 +56,10 @@ type server struct {
 	// hands keeps, per role, the counter value reserved ahead (/v1/counter/reserve) until a signature uses it.
 	// Memory only: a new instance starts empty and the lost value is skipped (core/counter).
 	hands map[counter.Role]*counter.Hand
+	// ceremonies are the page requests between decision and answer (ceremony.go); backoffs the origins whose
+	// last request a person denied. Memory only, like hands.
+	ceremonies map[string]*openCeremony
+	backoffs   map[string]*backoff
 }
 
 // NewHandler returns the bridge's routes (bridge/PROTOCOL.md).
@@ -66,20 +70,16 @@ func NewHandler(env Env) http.Handler {
 	if env.VaultParams == (vault.Params{}) {
 		env.VaultParams = vault.DefaultParams
 	}
-	s := &server{env: env, hands: map[counter.Role]*counter.Hand{}}
+	s := &server{env: env, hands: map[counter.Role]*counter.Hand{}, ceremonies: map[string]*openCeremony{}, backoffs: map[string]*backoff{}}
 	mux := http.NewServeMux()
 	routes := map[string]func(context.Context, []byte) (any, error){
-		"/v1/webauthn/prepare":       s.webauthnPrepare,
-		"/v1/webauthn/create":        s.webauthnCreate,
-		"/v1/webauthn/get":           s.webauthnGet,
-		"/v1/u2f/prepare":            s.u2fPrepare,
-		"/v1/u2f/register":           s.u2fRegister,
-		"/v1/u2f/sign":               s.u2fSign,
-		"/v1/webauthn/host-request":  s.webauthnHostRequest,
-		"/v1/webauthn/host-response": s.webauthnHostResponse,
-		"/v1/u2f/host-request":       s.u2fHostRequest,
-		"/v1/u2f/host-response":      s.u2fHostResponse,
-		"/v1/counter/reserve":        s.counterReserve,
+		"/v1/ceremony/decide":      s.ceremonyDecide,
+		"/v1/ceremony/no-host":     s.ceremonyNoHost,
+		"/v1/ceremony/approve":     s.ceremonyApprove,
+		"/v1/ceremony/host-result": s.ceremonyHostResult,
+		"/v1/ceremony/end":         s.ceremonyEnd,
+		"/v1/settings/get":         s.settingsGet,
+		"/v1/settings/set":         s.settingsSet,
 		"/v1/vault/status":           s.vaultStatus,
 		"/v1/vault/create":           s.vaultCreate,
 		"/v1/vault/restore":          s.vaultRestore,

@@ -38,7 +38,7 @@ func toError(err error) *Error {
 	case errors.As(err, &be):
 		return be
 	case errors.As(err, &re):
-		return &Error{Status: http.StatusBadRequest, Name: re.Kind.DOMExceptionName(), U2FCode: re.Kind.U2FErrorCode(), Message: re.Message}
+		return &Error{Status: http.StatusBadRequest, Name: re.Kind.DOMExceptionName(), U2FCode: re.Kind.U2FErrorCode(false), Message: re.Message}
 	case errors.Is(err, vault.ErrWrongPassphrase):
 		return &Error{Status: http.StatusForbidden, Name: "WrongPassphrase", U2FCode: 1, Message: "That passphrase is not right."}
 	case errors.As(err, &uw), errors.Is(err, vault.ErrWordCount), errors.Is(err, vault.ErrChecksum):

@@ -35,7 +35,10 @@ func (s *server) seal(ctx context.Context, passphrase string, c vault.Contents) 
 	if err := s.env.Local.Set(ctx, keyVault, file); err != nil {
 		return err
 	}
-	return s.env.Session.Set(ctx, keyVaultKey, key)
+	if err := s.env.Session.Set(ctx, keyVaultKey, key); err != nil {
+		return err
+	}
+	return s.markVerified(ctx)
 }
 
 func (s *server) refuseExisting(ctx context.Context) error {
@@ -118,6 +121,9 @@ func (s *server) vaultUnlock(ctx context.Context, body []byte) (any, error) {
 	}
 	defer c.Wipe()
 	if err := s.env.Session.Set(ctx, keyVaultKey, key); err != nil {
+		return nil, err
+	}
+	if err := s.markVerified(ctx); err != nil {
 		return nil, err
 	}
 	return map[string]string{"role": string(c.Role)}, nil

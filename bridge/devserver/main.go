@@ -5,16 +5,14 @@
 // State (vault file, counters) lives in files under -state; the session (the unlocked vault key) lives in memory
 // and is gone when the process exits. The server refuses non-loopback addresses.
 //
-// Presence: the bridge signs only requests that carry an approval from extension UI. The dev server has no UI, so
-// it removes any "approval" a client sends; nothing is signed unless the test-only flag -auto-approve-for-tests is
-// given, which approves every signing request and prints a warning. Never use it outside tests.
+// Presence: the bridge signs only when the service worker reports a person's approval (/v1/ceremony/approve).
+// The dev server has no UI, so it refuses that route; nothing is signed unless the test-only flag
+// -auto-approve-for-tests is given, which lets approvals through and prints a warning. Never use it outside tests.
 package main
 
 import (
-	"bytes"
 	"context"
 	"crypto/rand"
-	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -67,24 +65,19 @@ func checkLoopback(addr string) error {
 	return nil
 }
 
-// presence removes client-sent approvals and, with the test-only flag, approves signing requests itself.
+// approveRoute is the bridge route a person's approval in extension UI reaches (bridge/PROTOCOL.md).
+const approveRoute = "/v1/ceremony/approve"
+
+// presence refuses approvals: the dev server has no UI in which a person could approve. With the test-only
+// flag it lets them through, so tools can drive whole ceremonies.
 func presence(next http.Handler, autoApprove bool) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		body, err := io.ReadAll(io.LimitReader(r.Body, 1<<20))
-		if err != nil {
-			http.Error(w, "read error", http.StatusBadRequest)
+		if r.URL.Path == approveRoute && !autoApprove {
+			w.Header().Set("Content-Type", "application/json")
+			w.WriteHeader(http.StatusForbidden)
+			io.WriteString(w, `{"error":{"name":"NotAllowedError","u2fCode":1,"message":"the dev server has no consent UI: nothing is approved without -auto-approve-for-tests"}}`)
 			return
 		}
-		var m map[string]json.RawMessage
-		if json.Unmarshal(body, &m) == nil && m != nil {
-			delete(m, "approval")
-			if autoApprove {
-				m["approval"] = json.RawMessage(`{"userPresent":true}`)
-			}
-			body, _ = json.Marshal(m)
-		}
-		r.Body = io.NopCloser(bytes.NewReader(body))
-		r.ContentLength = int64(len(body))
 		next.ServeHTTP(w, r)
 	})
 }

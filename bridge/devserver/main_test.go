@@ -20,20 +20,22 @@ func TestCheckLoopback(t *testing.T) {
 	}
 }
 
-func TestPresenceStripsClientApprovals(t *testing.T) {
-	var seen string
-	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		b, _ := io.ReadAll(r.Body)
-		seen = string(b)
-	})
-	body := `{"origin":"https://a.example","approval":{"userPresent":true}}`
-	presence(h, false).ServeHTTP(httptest.NewRecorder(), httptest.NewRequest("POST", "/v1/webauthn/get", strings.NewReader(body)))
-	if strings.Contains(seen, "approval") {
-		t.Fatalf("client approval passed through: %s", seen)
+func TestPresenceRefusesApprovals(t *testing.T) {
+	reached := false
+	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { reached = true })
+	rec := httptest.NewRecorder()
+	presence(h, false).ServeHTTP(rec, httptest.NewRequest("POST", approveRoute, strings.NewReader(`{"ceremony":"c-x"}`)))
+	if reached || rec.Code != http.StatusForbidden || !strings.Contains(rec.Body.String(), "NotAllowedError") {
+		t.Fatalf("an approval reached the bridge without a person: %d %s", rec.Code, rec.Body)
 	}
-	presence(h, true).ServeHTTP(httptest.NewRecorder(), httptest.NewRequest("POST", "/v1/webauthn/get", strings.NewReader(`{"origin":"x"}`)))
-	if !strings.Contains(seen, `"userPresent":true`) {
-		t.Fatalf("auto-approve did not approve: %s", seen)
+	presence(h, false).ServeHTTP(httptest.NewRecorder(), httptest.NewRequest("POST", "/v1/ceremony/decide", strings.NewReader(`{}`)))
+	if !reached {
+		t.Fatal("decide was blocked")
+	}
+	reached = false
+	presence(h, true).ServeHTTP(httptest.NewRecorder(), httptest.NewRequest("POST", approveRoute, strings.NewReader(`{}`)))
+	if !reached {
+		t.Fatal("auto-approve did not let the approval through")
 	}
 }
 

@@ -22,11 +22,7 @@ import (
 )
 
 // Caller is who asks, as the browser (chrome.runtime.MessageSender) reports it: never taken from the page.
-type Caller struct {
-	Origin      rules.Origin
-	CrossOrigin bool
-	TopOrigin   string // the top-level origin, when CrossOrigin
-}
+type Caller = rules.Caller
 
 // NewCaller parses the browser-reported origins.
 func NewCaller(origin string, crossOrigin bool, topOrigin string) (Caller, error) {
@@ -69,7 +65,7 @@ func MapError(err error) error {
 	case errors.As(err, &re):
 		return re
 	case errors.Is(err, core.ErrNotApproved):
-		return rules.Errorf(rules.KindNotAllowed, "the request was not approved")
+		return rules.Errorf(rules.KindDenied, "the request was not approved")
 	case errors.Is(err, core.ErrExcluded):
 		return rules.Errorf(rules.KindInvalidState, "this security key is already registered with this site")
 	case errors.Is(err, core.ErrNoCredential), errors.Is(err, keys.ErrNotMine), errors.Is(err, ctap1.SWWrongData):

@@ -96,7 +96,7 @@ func attestationFormat(o *rules.CreationOptions) webauthn.AttestationFormat {
 // been entered for this request.
 func checkUserVerification(requirement string, ap core.Approval) error {
 	if requirement == rules.RequirementRequired && !ap.UserVerified {
-		return rules.Errorf(rules.KindNotAllowed, "this site requires your passphrase for this request")
+		return rules.Errorf(rules.KindDenied, "this site requires your passphrase for this request")
 	}
 	return nil
 }

@@ -8,25 +8,29 @@ import (
 )
 
 // TestKindMapping is the one table of the boundary mappings: Kind -> DOMException name (PROTOCOLS §3.8) and
-// Kind -> U2F ErrorCode (PROTOCOLS §2.4). Every declared Kind must appear exactly once.
+// Kind -> U2F ErrorCode per operation (U2F JS API v1.1 §3.2.4, CryptoToken's choices). Every declared Kind must appear exactly once.
 func TestKindMapping(t *testing.T) {
 	table := []struct {
-		kind Kind
-		dom  string
-		u2f  int
+		kind        Kind
+		dom         string
+		u2f         int // u2f.sign
+		u2fRegister int
 	}{
-		{KindNotAllowed, "NotAllowedError", 1},
-		{KindSecurity, "SecurityError", 2},
-		{KindType, "TypeError", 2},
-		{KindNotSupported, "NotSupportedError", 3},
-		{KindInvalidState, "InvalidStateError", 4},
-		{KindConstraint, "ConstraintError", 3},
-		{KindEncoding, "EncodingError", 2},
-		{KindAbort, "AbortError", 1},
-		{KindTimeout, "NotAllowedError", 5},
-		{KindIneligible, "NotAllowedError", 4},
-		{KindUnknown, "NotReadableError", 1},
-		{KindRange, "RangeError", 2},
+		{KindNotAllowed, "NotAllowedError", 4, 2},
+		{KindSecurity, "SecurityError", 2, 2},
+		{KindType, "TypeError", 2, 2},
+		{KindNotSupported, "NotSupportedError", 3, 3},
+		{KindInvalidState, "InvalidStateError", 4, 4},
+		{KindConstraint, "ConstraintError", 3, 3},
+		{KindEncoding, "EncodingError", 2, 2},
+		{KindAbort, "AbortError", 1, 1},
+		{KindTimeout, "NotAllowedError", 5, 5},
+		{KindIneligible, "NotAllowedError", 4, 4},
+		{KindUnknown, "NotReadableError", 1, 1},
+		{KindRange, "RangeError", 2, 2},
+		{KindDenied, "NotAllowedError", 4, 5},
+		{KindPending, "OperationError", 1, 1},
+		{KindDevice, "NotAllowedError", 1, 1},
 	}
 	seen := map[Kind]bool{}
 	for _, tc := range table {
@@ -38,6 +42,9 @@ func TestKindMapping(t *testing.T) {
 			}
 			if got := U2FErrorCode(err); got != tc.u2f {
 				t.Errorf("U2FErrorCode = %d, want %d", got, tc.u2f)
+			}
+			if got := tc.kind.U2FErrorCode(true); got != tc.u2fRegister {
+				t.Errorf("U2FErrorCode(register) = %d, want %d", got, tc.u2fRegister)
 			}
 			if got := KindOf(err); got != tc.kind {
 				t.Errorf("KindOf = %v, want %v", got, tc.kind)

@@ -302,7 +302,7 @@ func (o *CreationOptions) SupportsES256() error {
 			return nil
 		}
 	}
-	return Errorf(KindNotSupported, "none of the requested public key algorithms is supported (only ES256, COSE -7)")
+	return Errorf(KindNotSupported, "none of the requested public key algorithms is supported (only ES256, COSE -7)").withReason(ReasonAlgorithm)
 }
 
 // CheckAuthenticatorFit applies the per-authenticator filters of W3C §5.1.3 ("For each authenticator that

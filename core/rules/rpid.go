@@ -21,8 +21,10 @@ import (
 //     do we, so the RP ID we return is always the page's own string.
 //
 // The result is the lower-case ASCII RP ID: the exact string to hash into rpIdHash (PROTOCOLS §3.2 advice).
-// Failures are KindSecurity. WebAuthn L3 related origins (/.well-known/webauthn) are not implemented, so a
-// non-suffix rpID is simply refused (W3C §5.11 is optional).
+// Failures are KindSecurity. A valid RP ID that is not a registrable suffix of the caller's domain carries
+// ReasonRelatedOrigin: W3C §5.11 "Using Web Authentication across related origins" lets the client accept it
+// after fetching https://<rpId>/.well-known/webauthn; Twinkey does not fetch, it hands such requests to the
+// browser, which does (core/client).
 //
 // Public suffixes come from golang.org/x/net/publicsuffix, whose PublicSuffix returns rules from both the ICANN
 // and the private section of the Public Suffix List (its second result only says which) and applies the "*"
@@ -47,7 +49,7 @@ func EffectiveRPID(caller Origin, rpID string) (string, error) {
 		return "", Errorf(KindSecurity, "the RP ID %q must be written in lower case", clip(rpID))
 	}
 	if !isRegistrableDomainSuffixOrEqual(rp, effectiveDomain) {
-		return "", Errorf(KindSecurity, "the RP ID %q is not a registrable domain suffix of, nor equal to, %q", clip(rp), clip(effectiveDomain))
+		return "", Errorf(KindSecurity, "the RP ID %q is not a registrable domain suffix of, nor equal to, %q", clip(rp), clip(effectiveDomain)).withReason(ReasonRelatedOrigin)
 	}
 	return rp, nil
 }
