@@ -80,14 +80,14 @@ func NewHandler(env Env) http.Handler {
 		"/v1/ceremony/end":         s.ceremonyEnd,
 		"/v1/settings/get":         s.settingsGet,
 		"/v1/settings/set":         s.settingsSet,
-		"/v1/vault/status":           s.vaultStatus,
-		"/v1/vault/create":           s.vaultCreate,
-		"/v1/vault/restore":          s.vaultRestore,
-		"/v1/vault/unlock":           s.vaultUnlock,
-		"/v1/vault/lock":             s.vaultLock,
-		"/v1/vault/phrase":           s.vaultPhrase,
-		"/v1/vault/passphrase":       s.vaultPassphrase,
-		"/v1/vault/erase":            s.vaultErase,
+		"/v1/vault/status":         s.vaultStatus,
+		"/v1/vault/create":         s.vaultCreate,
+		"/v1/vault/restore":        s.vaultRestore,
+		"/v1/vault/unlock":         s.vaultUnlock,
+		"/v1/vault/lock":           s.vaultLock,
+		"/v1/vault/phrase":         s.vaultPhrase,
+		"/v1/vault/passphrase":     s.vaultPassphrase,
+		"/v1/vault/erase":          s.vaultErase,
 	}
 	for path, fn := range routes {
 		mux.Handle(path, s.route(fn))

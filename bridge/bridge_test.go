@@ -12,7 +12,6 @@ import (
 	"strings"
 	"testing"
 
-
 	"github.com/cosmos/go-bip39"
 
 	"github.com/twinkey/twinkey/bridge"
@@ -243,7 +242,6 @@ func (p *profile) storedCounter(role string) uint32 {
 	}
 	return uint32(b[0])<<24 | uint32(b[1])<<16 | uint32(b[2])<<8 | uint32(b[3])
 }
-
 
 // wantRaw posts a raw body and checks the status and, for errors, the error name.
 func (p *profile) wantRaw(route, body string, status int, name string) {

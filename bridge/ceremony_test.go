@@ -49,9 +49,9 @@ func frame(origin string) map[string]any {
 
 type prompt struct {
 	Op, Origin, RPID, AppID, User, Passphrase string
-	Locked, NotRegistered                    bool
-	RecentPassphraseMinutes, InputDelayMs    int
-	Hardware                                 *struct{ Status string }
+	Locked, NotRegistered                     bool
+	RecentPassphraseMinutes, InputDelayMs     int
+	Hardware                                  *struct{ Status string }
 }
 
 type decision struct {
