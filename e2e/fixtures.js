@@ -83,9 +83,14 @@ async function launchProfile(opts = {}) {
   };
   // A persistent context opens with one blank page; reuse it first.
   let blank = context.pages().find((p) => p.url() === 'about:blank');
+  // The page comes to the front, as a page a person uses does: Chromium refuses create() from a tab that is not
+  // the active one ("the page does not have focus"), and so does Twinkey.
   const newPage = async () => {
-    if (blank) { const p = blank; blank = null; return p; }
-    return context.newPage();
+    let p = blank;
+    blank = null;
+    if (!p) p = await context.newPage();
+    await p.bringToFront();
+    return p;
   };
   return { context, sw, extensionId, userDataDir, newPage, close };
 }

@@ -82,8 +82,30 @@ function addDetail(term, value) {
 }
 
 function needsPassphrase(d) {
-  return !d.hardware && (d.locked || d.userVerification === 'required');
+  return !d.hardware && d.passphrase === 'required';
 }
+
+// Input protection (Go's prompt.inputDelayMs, as Chromium's permission prompts): Approve takes no input until the
+// prompt has been visible and focused for that long, and again after it regains focus, so a click or a key press
+// already on its way when the window appeared (or came to the front) approves nothing.
+let armed = false;
+let armTimer;
+function disarm() {
+  armed = false;
+  clearTimeout(armTimer);
+  if (details && !busy) $('approve').disabled = true;
+}
+function armLater() {
+  clearTimeout(armTimer);
+  if (!details || document.visibilityState !== 'visible' || !document.hasFocus()) return;
+  armTimer = setTimeout(() => {
+    armed = true;
+    if (!busy && !$('approve').hidden) $('approve').disabled = false;
+  }, Number.isInteger(details.inputDelayMs) ? details.inputDelayMs : 500);
+}
+window.addEventListener('blur', disarm);
+window.addEventListener('focus', () => { disarm(); armLater(); });
+document.addEventListener('visibilitychange', () => { disarm(); armLater(); });
 
 // What the prompt says for each host progress event (nativehost/PROTOCOL.md "progress").
 function progressText(p) {
@@ -183,7 +205,19 @@ function render(d) {
     startCountdown(d.expiresAt);
     return;
   }
+  if (d.notRegistered) {
+    $('key').hidden = false;
+    $('key-status').textContent = 'No security key here is registered with this site.';
+    $('approve').hidden = true;
+    $('deny').textContent = 'Close';
+    $('prompt').setAttribute('aria-busy', 'false');
+    startCountdown(d.expiresAt);
+    return;
+  }
   if (d.user) addDetail('Account', d.userDisplayName && d.userDisplayName !== d.user ? `${d.userDisplayName} (${d.user})` : d.user);
+  if (d.recentPassphraseMinutes > 0) {
+    addDetail('Verification', `Your passphrase entered in the last ${d.recentPassphraseMinutes} minutes counts as verifying you (Settings).`);
+  }
   if (needsPassphrase(d)) {
     $('unlock').hidden = false;
     $('passphrase-hint').textContent = d.locked
@@ -191,7 +225,7 @@ function render(d) {
       : 'This site asks to verify you: enter your passphrase to approve.';
     $('passphrase').focus();
   }
-  $('approve').disabled = false;
+  armLater();
   $('prompt').setAttribute('aria-busy', 'false');
   performance.mark('twinkey-consent-shown'); // read by the timing tests (e2e/tests/sw/speed.spec.js)
   startCountdown(d.expiresAt);
@@ -228,6 +262,7 @@ function showGone(message) {
 
 async function answer(approve) {
   if (!details) return;
+  if (approve && !armed) return; // input protection: see armLater
   if (keyWaiting && !approve) {
     // Cancel while the key waits: the service worker cancels it and answers the page.
     sendAnswer({ kind: 'consent.answer', requestId, approve: false }).catch(() => {});
@@ -276,7 +311,7 @@ async function answer(approve) {
         ? 'Wrong passphrase. Try again.' : 'Enter your passphrase.';
       $('passphrase').value = '';
       $('passphrase').focus();
-      $('approve').disabled = false;
+      $('approve').disabled = !armed;
       return;
     }
     showGone('This request is no longer pending.');

@@ -466,19 +466,17 @@
   ReflectApply(EventTargetAddEventListener, windowObject, ['message', onRelayMessage, true]);
 
   /**
-   * exchange sends one request to the relay and resolves with its answer ({ok, result} or {ok, error}).
-   * It rejects with `signal.reason` if the signal aborts first, or with makeTimeoutError() when timeoutMs
-   * passes first; in both cases it tells the relay to abort the request (op "abort").
+   * exchange sends one request to the relay and resolves with its answer ({ok, result} or {ok, error}). It rejects
+   * with `signal.reason` if the signal aborts first, and then tells the relay to abort the request (op "abort").
+   * Timeouts are the service worker's: its answer says when one passed.
    */
-  function exchange(op, payload, signal, timeoutMs, makeTimeoutError) {
+  function exchange(op, payload, signal) {
     return new PromiseCtor((resolve, reject) => {
       const id = newRequestId();
       let settled = false;
-      let timer;
       const finish = () => {
         settled = true;
         delete pendingAnswers[id];
-        clearTimer(timer);
         if (signal !== null) ReflectApply(EventTargetRemoveEventListener, signal, ['abort', onAbort]);
       };
       const onAbort = () => {
@@ -493,12 +491,6 @@
         resolve(answer);
       };
       if (signal !== null) ReflectApply(EventTargetAddEventListener, signal, ['abort', onAbort]);
-      timer = setTimer(() => {
-        if (settled) return;
-        finish();
-        postToRelay(id, 'abort', {});
-        reject(makeTimeoutError());
-      }, timeoutMs);
       postToRelay(id, op, payload);
     });
   }
@@ -509,17 +501,13 @@
     typeof CredentialsContainer === 'function' && typeof PublicKeyCredential === 'function' &&
     typeof AuthenticatorAttestationResponse === 'function' && typeof AuthenticatorAssertionResponse === 'function';
 
-  // Chromium's client timeout range and default (PROTOCOLS.md §3.6, CRD AdjustTimeout).
-  const WEBAUTHN_TIMEOUT_MIN_MS = 10 * 1000;
-  const WEBAUTHN_TIMEOUT_MAX_MS = 10 * 60 * 1000;
-  const WEBAUTHN_TIMEOUT_MESSAGE = 'The operation either timed out or was not allowed. ' +
+  const WEBAUTHN_NOT_ALLOWED_MESSAGE = 'The operation either timed out or was not allowed. ' +
     'See: https://www.w3.org/TR/webauthn-2/#sctn-privacy-considerations-client.';
 
-  function clampWebAuthnTimeout(timeout) {
-    if (timeout === undefined) return WEBAUTHN_TIMEOUT_MAX_MS;
-    if (timeout < WEBAUTHN_TIMEOUT_MIN_MS) return WEBAUTHN_TIMEOUT_MIN_MS;
-    return MathMin(timeout, WEBAUTHN_TIMEOUT_MAX_MS);
-  }
+  // The browser's own JSON parsers (W3C §5.1.11, §5.1.12), captured before page scripts run: they turn the
+  // converted options back into what the browser's navigator.credentials takes, extension inputs included.
+  const nativeParseCreation = webAuthnAvailable ? PublicKeyCredential.parseCreationOptionsFromJSON : undefined;
+  const nativeParseRequest = webAuthnAvailable ? PublicKeyCredential.parseRequestOptionsFromJSON : undefined;
 
   /**
    * errorToException is the one mapping from a relayed error ({name, message}) to what the page sees:
@@ -529,7 +517,7 @@
     const name = error !== null && typeof error === 'object' && typeof error.name === 'string' ?
       error.name : 'NotAllowedError';
     const message = error !== null && typeof error === 'object' && typeof error.message === 'string' ?
-      error.message : WEBAUTHN_TIMEOUT_MESSAGE;
+      error.message : WEBAUTHN_NOT_ALLOWED_MESSAGE;
     if (name === 'TypeError') return new TypeErrorCtor(message);
     return new DOMExceptionCtor(message, name);
   }
@@ -667,34 +655,26 @@
     const publicKey = options.publicKey;
     if (publicKey === undefined) return undefined;
     const mediation = options.mediation;
-    return mediation === undefined || mediation === 'optional' || mediation === 'required' ? publicKey : undefined;
+    if (!(mediation === undefined || mediation === 'optional' || mediation === 'required')) return undefined;
+    return {options, publicKey, mediationRead: mediation};
   }
 
-  // Whether a Twinkey WebAuthn request of this frame is waiting for its answer.
-  let ceremonyPending = false;
-
-  async function webAuthnCeremony(kind, thisArg, args, options, publicKey) {
-    const json = kind === 'create' ? creationOptionsToJSON(publicKey) : requestOptionsToJSON(publicKey);
-    const signal = toAbortSignal(options.signal);
+  async function webAuthnCeremony(kind, thisArg, call) {
+    const json = kind === 'create' ? creationOptionsToJSON(call.publicKey) : requestOptionsToJSON(call.publicKey);
+    const signal = toAbortSignal(call.options.signal);
     // W3C §5.1.3 step 16 / §5.1.4: an already aborted signal rejects with its reason.
     if (signal !== null && signalAborted(signal)) throw signalReason(signal);
-    // Chromium serves one request per frame at a time; a second one fails at once (CRD PENDING_REQUEST).
-    if (ceremonyPending) throw new DOMExceptionCtor('A request is already pending.', 'OperationError');
-    const timeoutMs = clampWebAuthnTimeout(json.timeout);
     const op = kind === 'create' ? 'webauthn.create' : 'webauthn.get';
-    let answer;
-    ceremonyPending = true;
-    try {
-      answer = await exchange(op, {options: json, timeoutMs}, signal, timeoutMs,
-        () => new DOMExceptionCtor(WEBAUTHN_TIMEOUT_MESSAGE, 'NotAllowedError'));
-    } finally {
-      ceremonyPending = false;
-    }
+    const payload = {options: json};
+    if (call.mediationRead !== undefined) payload.mediation = call.mediationRead;
+    // The service worker runs the ceremony's timer (Go's timeout) and answers every outcome, timeout included.
+    const answer = await exchange(op, payload, signal);
     if (!answer.ok) throw errorToException(answer.error);
     const result = answer.result;
     if (result !== null && typeof result === 'object' && result.fallback === true) {
-      // Not Twinkey's request: the browser's own WebAuthn gets the caller's original arguments (signal included).
-      return ReflectApply(kind === 'create' ? nativeCreate : nativeGet, thisArg, args);
+      // Not Twinkey's request: the browser's own WebAuthn, with the options already converted.
+      return ReflectApply(kind === 'create' ? nativeCreate : nativeGet, thisArg,
+        [nativeOptions(kind, json, call, signal)]);
     }
     return credentialFromJSON(kind, result);
   }
@@ -713,7 +693,7 @@
         return rejectedWith(error);
       }
       if (publicKey === undefined) return ReflectApply(nativeCreate, this, arguments);
-      return webAuthnCeremony('create', this, arguments, options, publicKey);
+      return webAuthnCeremony('create', this, publicKey);
     },
     get(options) {
       let publicKey;
@@ -723,7 +703,7 @@
         return rejectedWith(error);
       }
       if (publicKey === undefined) return ReflectApply(nativeGet, this, arguments);
-      return webAuthnCeremony('get', this, arguments, options, publicKey);
+      return webAuthnCeremony('get', this, publicKey);
     },
   };
 
@@ -947,17 +927,12 @@
   /**
    * u2fExchange sends a normalised U2F request and resolves with the callback argument: the relayed
    * RegisterResponse/SignResponse, or an Error ({errorCode, errorMessage}) whose code is the error's `u2fCode`
-   * (OTHER_ERROR when missing), TIMEOUT when the request's own timeout passes first. It never rejects.
+   * (OTHER_ERROR when missing; the service worker answers TIMEOUT when the request's timeout passes). It never
+   * rejects.
    */
   async function u2fExchange(payload) {
     const op = payload.type === 'register' ? 'u2f.register' : 'u2f.sign';
-    let answer;
-    try {
-      answer = await exchange(op, payload, null, payload.timeoutSeconds * 1000,
-        () => u2fError(U2F_ERROR_CODES.TIMEOUT, 'The request timed out.'));
-    } catch (timeoutError) {
-      return timeoutError;
-    }
+    const answer = await exchange(op, payload, null);
     if (answer.ok) {
       const result = answer.result;
       if (result === null || typeof result !== 'object' || result.fallback === true) {

@@ -35,6 +35,9 @@
       // Transient user activation (HTML §6.4.3) when the request arrived: a cross-origin create() needs it
       // (W3C §5.1.3). Pages cannot fake it; the extension cannot consume it, only observe it.
       userActivation: navigator.userActivation ? navigator.userActivation.isActive === true : false,
+      // Whether the document is shown (HTML "page visibility"): with the tab's active flag from the browser, the
+      // service worker's Go side decides whether the page has focus (Chromium refuses create() otherwise).
+      visible: document.visibilityState === 'visible',
     };
   }
 

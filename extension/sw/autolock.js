@@ -1,21 +1,24 @@
 // Auto-lock: the vault locks after settings.autoLockMinutes without use (chrome.alarms, which survive service
 // worker restarts) and at browser start-up.
 
-import { loadSettings } from './settings.js';
-
 export const AUTO_LOCK_ALARM = 'twinkey.autolock';
 
 export class AutoLock {
-  #lockVault;
+  #bridge;
 
-  /** lockVault: () => Promise, locks the vault through the bridge. */
-  constructor(lockVault) {
-    this.#lockVault = lockVault;
+  /** bridge: the bridge (bridge-host.js call(route, body)); the lock and the settings are Go's. */
+  constructor(bridge) {
+    this.#bridge = bridge;
+  }
+
+  #lockVault() {
+    return this.#bridge.call('/v1/vault/lock', {});
   }
 
   /** touch restarts the idle countdown: called whenever the unlocked vault is used. */
   async touch() {
-    const { autoLockMinutes } = await loadSettings();
+    const { body } = await this.#bridge.call('/v1/settings/get', {});
+    const autoLockMinutes = Number.isInteger(body?.autoLockMinutes) ? body.autoLockMinutes : 0;
     if (autoLockMinutes === 0) {
       await chrome.alarms.clear(AUTO_LOCK_ALARM);
       return;

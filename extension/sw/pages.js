@@ -7,7 +7,6 @@
 // it: a message on an open port costs about 0.3 ms here, chrome.runtime.sendMessage about 2 ms (it opens a
 // channel per call), and the answer is on the path between the approve click and the page's answer.
 
-import { loadSettings, saveSettings, markUserVerified } from './settings.js';
 import { CONSENT_PAGE } from './requests.js';
 
 // Vault routes extension pages may call (bridge/PROTOCOL.md "Vault").
@@ -104,11 +103,9 @@ export class PageMessages {
       case 'host.status':
         return { ok: true, result: await this.#router.hostStatus() };
       case 'settings.get':
-        return { ok: true, result: await loadSettings() };
-      case 'settings.set': {
-        const result = await saveSettings(msg.settings);
-        return { ok: true, result };
-      }
+        return this.#route('/v1/settings/get', {});
+      case 'settings.set':
+        return this.#route('/v1/settings/set', { settings: msg.settings ?? {} });
       case 'activity.list':
         return { ok: true, result: await this.#activity.list() };
       case 'activity.clear':
@@ -121,15 +118,18 @@ export class PageMessages {
 
   async #vault(route, body) {
     if (!VAULT_ROUTES.has(route)) return { ok: false, error: { name: 'TypeError', message: 'Not a vault route.' } };
-    const answer = await this.#bridge.call(route, body && typeof body === 'object' ? body : {});
+    const answer = await this.#route(route, body && typeof body === 'object' ? body : {});
+    if (!answer.ok) return answer;
+    if (OPENS_VAULT.has(route)) this.#autoLock.touch();
+    if (CLOSES_VAULT.has(route)) this.#autoLock.cancel();
+    return answer;
+  }
+
+  async #route(route, body) {
+    const answer = await this.#bridge.call(route, body);
     if (answer.status !== 200) {
       return { ok: false, error: answer.body?.error ?? { name: 'NotReadableError', message: 'Bridge error.' } };
     }
-    if (OPENS_VAULT.has(route)) {
-      this.#autoLock.touch();
-      await markUserVerified(); // the passphrase was just typed and checked
-    }
-    if (CLOSES_VAULT.has(route)) this.#autoLock.cancel();
     return { ok: true, result: answer.body };
   }
 }

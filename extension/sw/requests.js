@@ -1,138 +1,105 @@
-// The request router: one port per page request (MESSAGES.md §2), validated by the bridge, routed, queued for
-// consent, signed after approval, answered exactly once.
+// The request router: one port per page request (MESSAGES.md §2), carried to Go and back. It decides nothing:
+// every answer a page can observe — refusals, error names and U2F codes, timeouts, user verification, who answers —
+// comes from the bridge (bridge/PROTOCOL.md "Ceremonies"). This file keeps ports, the prompt window, timers, the
+// native host port and the activity log.
 //
 // Lifecycle of a request:
-//   port message -> identifyCaller -> per-tab limit -> bridge prepare -> route (fallback / refuse / consent)
-//     -> queue (one prompt at a time, across tabs) -> prompt window -> approve | deny | close | timeout
-//     -> [unlock] -> bridge create/get/register/sign -> answer the port, record activity, close the prompt.
-// USB security keys (native host, nativehost/PROTOCOL.md) take the same path up to approval, then:
-//     bridge host-request -> native host (progress shown in the prompt, PIN asked there) -> bridge host-response.
-// A request goes to the USB key when its site is hardware-only, or when it names only credentials that are not
-// Twinkey's (WebAuthn get with allowCredentials, U2F sign) and the host is installed; without the host the first
-// is refused with an explanation, the others keep their old answer (the browser's own WebAuthn; U2F error).
+//   port message -> /v1/ceremony/decide (what the browser reported about the frame + the page's request)
+//     refuse  -> answer the page
+//     browser -> answer {fallback: true}: the page script hands its converted options to the browser
+//     prompt | usb -> queue (one prompt at a time, across tabs) -> prompt window (Go's prompt object)
+//       -> approve  -> /v1/ceremony/approve -> answer | retry (prompt stays) | usb | browser
+//       -> deny, close, timeout -> /v1/ceremony/end -> the page's error
+//     usb: the host must be installed, else /v1/ceremony/no-host gives the replacement decision; after approval
+//       the host runs Go's request (progress, PIN, account choice in the prompt) -> /v1/ceremony/host-result.
 // A port disconnect (page abort, navigation) drops the request at any point and closes its prompt.
 //
 // Service-worker restarts: requests live in this object's memory. While any request is pending the router calls a
 // cheap extension API every 20 s, which keeps Chrome from stopping the worker for idleness (Chrome 110+). If the
-// worker is stopped anyway (crash, update), its ports close: the relay answers the page with an error, and at the
-// next start-up cleanUpStalePrompts() closes the prompt windows recorded in chrome.storage.session.
+// worker is stopped anyway, its ports close (the relay answers the page) and at the next start-up
+// cleanUpStalePrompts() closes the prompt windows recorded in chrome.storage.session.
 
-import { Op, Refusal, isU2F, refusalError, bridgeError, hostError } from './errors.js';
 import { HostError, HostEvent } from './native.js';
-import { identifyCaller } from './caller.js';
-import {
-  loadSettings, siteKeys, siteSettings, CounterPolicy, markUserVerified, userVerifiedAt, verifiedWithin,
-} from './settings.js';
 
 export const REQUEST_PORT = 'twinkey.request';
 export const CONSENT_PAGE = 'consent/consent.html';
 const PROMPT_WINDOW = { width: 460, height: 580 };
 const KEEPALIVE_INTERVAL_MS = 20_000;
 const PROMPT_WINDOWS_KEY = 'consentWindows'; // chrome.storage.session: ids of open prompt windows
+const OPS = new Set(['webauthn.create', 'webauthn.get', 'u2f.register', 'u2f.sign']);
 
-// Timeouts (PROTOCOLS.md §3.6): Chromium clamps WebAuthn timeouts to [10 s, 10 min]; legacy U2F defaults to 30 s.
-const MIN_TIMEOUT_MS = 10_000;
-const MAX_TIMEOUT_MS = 600_000;
-const DEFAULT_WEBAUTHN_TIMEOUT_MS = 300_000;
-const DEFAULT_U2F_TIMEOUT_S = 30;
+// The answer when Go cannot be reached at all: the only page-visible value not from the bridge, because the
+// bridge is what failed. It matches the bridge's answer for an internal failure (core/rules KindUnknown).
+const UNREACHABLE = { name: 'NotReadableError', u2fCode: 1, message: 'Twinkey could not process the request.' };
 
 const State = Object.freeze({
-  PREPARING: 'preparing', QUEUED: 'queued', PROMPTING: 'prompting', SIGNING: 'signing', DONE: 'done',
+  DECIDING: 'deciding', QUEUED: 'queued', PROMPTING: 'prompting', SIGNING: 'signing', DONE: 'done',
 });
 
-// Bridge routes per operation (bridge/PROTOCOL.md).
-const routes = {
-  [Op.WEBAUTHN_CREATE]: { prepare: '/v1/webauthn/prepare', sign: '/v1/webauthn/create', bridgeOp: 'create' },
-  [Op.WEBAUTHN_GET]: { prepare: '/v1/webauthn/prepare', sign: '/v1/webauthn/get', bridgeOp: 'get' },
-  [Op.U2F_REGISTER]: { prepare: '/v1/u2f/prepare', sign: '/v1/u2f/register', bridgeOp: 'register' },
-  [Op.U2F_SIGN]: { prepare: '/v1/u2f/prepare', sign: '/v1/u2f/sign', bridgeOp: 'sign' },
-};
+// How long a prompt stays open after a USB key's error, so the person can read it.
+const USB_CLOSE_DELAY_MS = 2_000;
 
-const clamp = (v, lo, hi) => Math.min(hi, Math.max(lo, v));
-
-// bridgeBody builds the caller-describing part of every bridge body for a request. The origin fields come from
-// the sender (identifyCaller); from the page only the request's own data is taken, field by field.
-function bridgeBody(op, caller, untrustedPayload) {
-  const p = untrustedPayload;
-  switch (op) {
-    case Op.WEBAUTHN_CREATE:
-    case Op.WEBAUTHN_GET: {
-      const body = { origin: caller.origin, crossOrigin: caller.crossOrigin, options: p.options };
-      if (caller.crossOrigin) body.topOrigin = caller.topOrigin;
-      return body;
-    }
-    case Op.U2F_REGISTER:
-      return { origin: caller.origin, appId: p.appId, registerRequests: p.registerRequests, registeredKeys: p.registeredKeys };
-    case Op.U2F_SIGN:
-      return { origin: caller.origin, appId: p.appId, challenge: p.challenge, registeredKeys: p.registeredKeys };
-  }
-  throw new Error(`unknown op ${op}`);
-}
-
-function timeoutFor(op, prepared, untrustedPayload) {
-  if (isU2F(op)) {
-    const s = Number.isFinite(untrustedPayload.timeoutSeconds) ? untrustedPayload.timeoutSeconds : DEFAULT_U2F_TIMEOUT_S;
-    return clamp(s * 1000, MIN_TIMEOUT_MS, MAX_TIMEOUT_MS);
-  }
-  const ms = Number.isFinite(prepared.timeoutMs) ? prepared.timeoutMs : DEFAULT_WEBAUTHN_TIMEOUT_MS;
-  return clamp(ms, MIN_TIMEOUT_MS, MAX_TIMEOUT_MS);
-}
-
-// siteOf names the site a request is for: the RP ID, or the AppID's host for U2F (the caller's host when the
-// AppID is not a URL).
-function siteOf(op, caller, prepared) {
-  if (!isU2F(op)) return prepared.rpId || new URL(caller.origin).hostname;
+function originOf(url) {
   try {
-    return new URL(prepared.appId).hostname || new URL(caller.origin).hostname;
+    return new URL(url).origin;
   } catch {
-    return new URL(caller.origin).hostname;
+    return 'null';
   }
+}
+
+// frameFacts is what the browser reported about the calling frame (MessageSender) plus what the relay observed
+// in the isolated world (MESSAGES.md §2), passed to Go as data (core/rules.Frame).
+function frameFacts(sender, untrustedFrame) {
+  const f = untrustedFrame && typeof untrustedFrame === 'object' ? untrustedFrame : {};
+  const ancestors = Array.isArray(f.ancestorOrigins) ? f.ancestorOrigins.filter((a) => typeof a === 'string') : [];
+  return {
+    origin: typeof sender.origin === 'string' ? sender.origin : originOf(sender.url ?? ''),
+    tabOrigin: typeof sender.tab?.url === 'string' ? originOf(sender.tab.url) : '',
+    frameId: Number.isInteger(sender.frameId) ? sender.frameId : -1,
+    tabActive: sender.tab?.active === true,
+    ancestorOrigins: ancestors.slice(0, 65),
+    allowsCreate: f.permissions?.create === true,
+    allowsGet: f.permissions?.get === true,
+    userActivation: f.userActivation === true,
+    visible: f.visible === true,
+  };
 }
 
 class PendingRequest {
-  constructor(port, op, untrustedPayload, caller) {
+  constructor(port, op, untrustedPayload, frame, tabId) {
     this.id = `q-${crypto.randomUUID()}`;
     this.port = port;
     this.op = op;
     this.payload = untrustedPayload;
-    this.caller = caller;
-    this.body = bridgeBody(op, caller, untrustedPayload);
-    this.state = State.PREPARING;
-    this.prepared = null;  // the bridge's prepare answer
+    this.frame = frame;
+    this.tabId = tabId;
+    this.state = State.DECIDING;
+    this.ceremony = '';  // the bridge's ceremony id
+    this.prompt = null;  // Go's prompt object
     this.site = '';
-    this.siteSettings = null;
-    this.uvWindowMinutes = 0; // settings.uvWindowMinutes, read with the site settings before the prompt
-    this.uvAt = 0;            // when the passphrase was last verified, read with them (settings.js userVerifiedAt)
-    this.locked = false;
+    this.usb = null;     // {hostId, progress} once the USB key runs
     this.expiresAt = 0;
     this.timer = undefined;
     this.windowId = undefined;
-    this.closeDelayMs = 0;  // keep the prompt open this long after the answer (a USB error to read)
-    // USB key routing: null (the software key answers) or {status: 'ready'|'not-installed', hostId, progress}.
-    this.usb = null;
+    this.closeDelayMs = 0;
   }
 }
 
-// USB key outcomes recorded in the activity log, and the prompt's error name for them.
-const USB_FAILED = 'SecurityKeyError';
-const USB_CLOSE_DELAY_MS = 2_000;
-
 /**
  * RequestRouter owns every pending request. bridge.call(route, body) answers {status, body} (bridge-host.js);
- * activity is an ActivityLog; autoLock an AutoLock.
+ * activity is an ActivityLog; autoLock an AutoLock; native a NativeHost.
  */
 export class RequestRouter {
   #bridge;
   #activity;
   #autoLock;
+  #native;
   #requests = new Map(); // request id -> PendingRequest
-  #byTab = new Map();    // tab id -> request id: at most one pending request per tab
+  #byTab = new Map();    // tab id -> request id: the tab's pending request
   #queue = [];           // requests waiting for the prompt
   #prompting = null;     // the request whose prompt is open
   #keepAlive = undefined;
-  #native;
 
-  /** native is a NativeHost (native.js): the USB keys' route. */
   constructor({ bridge, activity, autoLock, native }) {
     this.#bridge = bridge;
     this.#activity = activity;
@@ -150,140 +117,98 @@ export class RequestRouter {
     let received = false;
     let request = null;
     port.onDisconnect.addListener(() => {
-      if (request) this.#drop(request);
       received = true;
+      if (request) this.#drop(request);
     });
     port.onMessage.addListener((msg) => {
       if (received) return; // one message per port (MESSAGES.md §2)
       received = true;
       request = this.#accept(port, msg);
-      if (request) {
-        this.#prepare(request).catch((e) => {
-          console.error('twinkey: request failed:', e?.message);
-          this.#finish(request, { ok: false, error: refusalError(Refusal.INTERNAL, request.op) }, 'error');
-        });
-      }
     });
   }
 
-  // #accept checks the message and the caller synchronously, answering refusals at once; it answers the
-  // registered PendingRequest, or null when the port was answered.
   #accept(port, untrusted) {
-    const op = untrusted?.op;
-    if (!Object.values(Op).includes(op) || !untrusted.payload || typeof untrusted.payload !== 'object') {
-      answerPort(port, { ok: false, error: refusalError(Refusal.BAD_REQUEST, op) });
-      return null;
-    }
-    const who = identifyCaller(port.sender, untrusted.frame, op);
-    if (who.refusal) {
-      answerPort(port, { ok: false, error: refusalError(who.refusal, op) });
-      return null;
-    }
-    if (this.#byTab.has(who.caller.tabId)) {
-      answerPort(port, { ok: false, error: refusalError(Refusal.PENDING, op) });
-      return null;
-    }
-    const request = new PendingRequest(port, op, untrusted.payload, who.caller);
+    const op = OPS.has(untrusted?.op) ? untrusted.op : 'webauthn.get';
+    const payload = untrusted?.payload && typeof untrusted.payload === 'object' ? untrusted.payload : {};
+    const tabId = port.sender.tab?.id ?? -1;
+    const request = new PendingRequest(port, untrusted?.op, payload, frameFacts(port.sender, untrusted?.frame), tabId);
+    const tabBusy = this.#byTab.has(tabId);
     this.#requests.set(request.id, request);
-    this.#byTab.set(who.caller.tabId, request.id);
+    if (!tabBusy) this.#byTab.set(tabId, request.id);
     this.#updateKeepAlive();
+    this.#decide(request, tabBusy, op).catch((e) => {
+      console.error('twinkey: request failed:', e?.message);
+      this.#finish(request, { ok: false, error: UNREACHABLE }, 'error');
+    });
     return request;
   }
 
-  async #prepare(request) {
-    const route = routes[request.op];
-    const prep = await this.#call(route.prepare, { op: route.bridgeOp, ...request.body });
-    if (request.state === State.DONE) return;
-    if (!prep.ok) {
-      if (prep.error?.name === 'VaultMissing') return this.#notOurs(request, true); // Twinkey is not set up
-      return this.#finish(request, { ok: false, error: bridgeError(prep.error) });
-    }
-    request.prepared = prep.result;
-    request.site = siteOf(request.op, request.caller, prep.result);
-    // Everything approval needs is read now, so that nothing but signing is left after the click.
-    const [settings, uvAt] = await Promise.all([loadSettings(), userVerifiedAt()]);
-    request.siteSettings = siteSettings(settings, siteKeys(new URL(request.caller.origin).hostname, request.site));
-    request.uvWindowMinutes = settings.uvWindowMinutes;
-    request.uvAt = uvAt;
-    if (request.siteSettings.off) return this.#notOurs(request);
-    if (request.siteSettings.hardwareOnly) return this.#toUsb(request, true); // the software key never answers
-    if (prep.result.handler !== 'twinkey') return this.#notOurs(request);
-    // prepare answers `locked: true` for a locked and for a missing vault; only a missing one is not ours.
-    request.locked = prep.result.locked === true;
-    if (request.locked) {
-      const status = await this.#call('/v1/vault/status', {});
-      if (request.state === State.DONE) return;
-      if (status.ok && status.result.exists === false) return this.#notOurs(request, true);
-    }
-    this.#enqueue(request);
+  async #decide(request, tabBusy) {
+    const d = await this.#call('/v1/ceremony/decide',
+      { op: request.op, frame: request.frame, tabBusy, request: request.payload });
+    if (request.state === State.DONE) return this.#endQuietly(d);
+    this.#apply(request, d);
   }
 
-  // #enqueue starts the request's timeout and queues it for the prompt.
-  #enqueue(request) {
-    const timeoutMs = timeoutFor(request.op, request.prepared ?? {}, request.payload);
+  // #apply carries out a decision of the bridge (decide, no-host).
+  async #apply(request, d) {
+    request.site = d.site || request.site;
+    switch (d.decision) {
+      case 'browser':
+        return this.#finish(request, { ok: true, result: { fallback: true } });
+      case 'prompt':
+      case 'usb':
+        request.ceremony = d.ceremony;
+        request.prompt = d.prompt;
+        if (d.decision === 'usb') {
+          if (!(await this.#native.available())) {
+            if (request.state === State.DONE) return undefined;
+            return this.#apply(request, await this.#call('/v1/ceremony/no-host', { ceremony: request.ceremony }));
+          }
+          if (request.state === State.DONE) return undefined;
+          request.usb = { hostId: null, progress: null };
+        }
+        if (request.state === State.QUEUED || request.state === State.PROMPTING) return undefined; // no-host on show
+        return this.#enqueue(request, d.timeoutMs);
+      default:
+        return this.#finish(request, { ok: false, error: d.error ?? UNREACHABLE }, d.error?.name ?? 'error');
+    }
+  }
+
+  // #enqueue starts the request's timer (Go's timeoutMs) and queues it for the prompt.
+  #enqueue(request, timeoutMs) {
     request.expiresAt = Date.now() + timeoutMs;
-    request.timer = setTimeout(
-      () => this.#finish(request, { ok: false, error: refusalError(Refusal.TIMEOUT, request.op) }, 'timeout'),
-      timeoutMs);
+    request.timer = setTimeout(() => this.#end(request, 'timeout', 'timeout'), timeoutMs);
     request.state = State.QUEUED;
     this.#queue.push(request);
     this.#openNextPrompt();
   }
 
-  // #notOurs answers a request the software key does not handle: one that names a foreign key goes to the USB key
-  // when the native host is installed; otherwise WebAuthn goes back to the browser's own implementation and legacy
-  // U2F has nowhere else to go. vaultMissing: Twinkey has no vault, so no named credential can be its own.
-  async #notOurs(request, vaultMissing = false) {
-    if (this.#namesForeignKey(request, vaultMissing) && request.siteSettings?.off !== true
-        && await this.#native.available()) {
-      if (request.state === State.DONE) return undefined;
-      return this.#toUsb(request, false);
-    }
-    if (request.state === State.DONE) return undefined;
-    return this.#fallback(request);
-  }
-
-  // #fallback: WebAuthn goes back to the browser's own implementation; legacy U2F is refused.
-  #fallback(request) {
-    if (isU2F(request.op)) {
-      return this.#finish(request, { ok: false, error: refusalError(Refusal.NOT_OURS, request.op) });
-    }
-    return this.#finish(request, { ok: true, result: { fallback: true } });
-  }
-
-  // #namesForeignKey: a WebAuthn get with allowCredentials none of which is Twinkey's, or a U2F sign for key
-  // handles none of which is Twinkey's. Discoverable-credential requests and create() stay with the browser.
-  #namesForeignKey(request, vaultMissing) {
-    const p = request.prepared ?? {};
-    if (request.op === Op.WEBAUTHN_GET) {
-      const allowed = request.payload.options?.allowCredentials;
-      return Array.isArray(allowed) && allowed.length > 0
-        && (p.reason === 'no-twinkey-credential' || vaultMissing);
-    }
-    if (request.op === Op.U2F_SIGN) return p.handler === 'platform' || vaultMissing;
-    return false;
-  }
-
-  // #toUsb queues a request for the USB key. required: the site is hardware-only, so without the host the prompt
-  // explains and the page is refused (Refusal.NO_HOST).
-  async #toUsb(request, required) {
-    request.usb = { status: 'ready', hostId: null, progress: null };
-    request.locked = false; // the vault plays no part
-    if (required && !(await this.#native.available())) request.usb.status = 'not-installed';
+  // #end ends a ceremony without approval (denied, timeout) with the page's error from the bridge.
+  async #end(request, reason, activity) {
     if (request.state === State.DONE) return;
-    if (!request.site) request.site = new URL(request.caller.origin).hostname;
-    this.#enqueue(request);
+    const ceremony = request.ceremony;
+    request.ceremony = '';
+    const ended = await this.#call('/v1/ceremony/end', { ceremony, reason });
+    this.#finish(request, { ok: false, error: ended.error ?? UNREACHABLE }, activity);
   }
 
-  // #call calls the bridge and answers {ok: true, result} or {ok: false, error} with the bridge's raw error.
+  // #endQuietly tells the bridge that an opened ceremony has no one to answer (the page left while Go decided).
+  #endQuietly(d) {
+    if (d?.ceremony) this.#call('/v1/ceremony/end', { ceremony: d.ceremony, reason: 'aborted' });
+  }
+
+  // #call calls the bridge and answers its answer object; a bridge failure answers {decision: 'refuse'} /
+  // {outcome: 'answer'} with the bridge's error, so every caller handles one shape.
   async #call(route, body) {
     try {
       const { status, body: answer } = await this.#bridge.call(route, body);
-      if (status === 200) return { ok: true, result: answer ?? {} };
-      return { ok: false, error: answer?.error ?? { name: 'NotReadableError', u2fCode: 1 } };
+      if (status === 200) return answer ?? {};
+      const error = answer?.error ?? UNREACHABLE;
+      return { decision: 'refuse', outcome: 'answer', error };
     } catch (e) {
       console.error('twinkey: bridge unavailable:', e?.message);
-      return { ok: false, error: { name: 'NotReadableError', u2fCode: 1, message: 'Twinkey could not process the request.' } };
+      return { decision: 'refuse', outcome: 'answer', error: UNREACHABLE };
     }
   }
 
@@ -292,7 +217,6 @@ export class RequestRouter {
     const request = this.#queue.shift();
     this.#prompting = request;
     request.state = State.PROMPTING;
-    this.#reserveCounter(request);
     try {
       const win = await chrome.windows.create({
         type: 'popup',
@@ -308,21 +232,8 @@ export class RequestRouter {
       await rememberPromptWindow(win.id, true);
     } catch (e) {
       console.error('twinkey: cannot open the consent prompt:', e?.message);
-      this.#finish(request, { ok: false, error: refusalError(Refusal.INTERNAL, request.op) }, 'error');
+      this.#finish(request, { ok: false, error: UNREACHABLE }, 'error');
     }
-  }
-
-  // #reserveCounter asks the bridge to reserve the counter value of a software-key sign-in while its prompt is
-  // shown (bridge/PROTOCOL.md /v1/counter/reserve), so the durable write is done before the click instead of
-  // after it. Not awaited: the signing route waits for it in the bridge if the click comes first, and reserves
-  // itself if it failed. Nothing is signed; a value left unused is used by the next sign-in (or skipped).
-  #reserveCounter(request) {
-    const signsWithCounter = request.op === Op.WEBAUTHN_GET || request.op === Op.U2F_SIGN;
-    if (!signsWithCounter || request.usb || request.locked || request.prepared?.handler !== 'twinkey'
-        || request.siteSettings?.counterPolicy === CounterPolicy.ZERO) {
-      return;
-    }
-    this.#call('/v1/counter/reserve', {});
   }
 
   // #finish answers the page once, records activity when a result is given, and frees the prompt.
@@ -338,6 +249,7 @@ export class RequestRouter {
   // #drop forgets a request whose port closed (page abort or navigation): there is no one left to answer.
   #drop(request) {
     if (request.state === State.DONE) return;
+    if (request.ceremony) this.#call('/v1/ceremony/end', { ceremony: request.ceremony, reason: 'aborted' });
     this.#release(request);
   }
 
@@ -349,7 +261,7 @@ export class RequestRouter {
       request.usb.hostId = null;
     }
     this.#requests.delete(request.id);
-    if (this.#byTab.get(request.caller.tabId) === request.id) this.#byTab.delete(request.caller.tabId);
+    if (this.#byTab.get(request.tabId) === request.id) this.#byTab.delete(request.tabId);
     const i = this.#queue.indexOf(request);
     if (i >= 0) this.#queue.splice(i, 1);
     if (this.#prompting === request) {
@@ -374,13 +286,13 @@ export class RequestRouter {
     }
   }
 
-  /** onWindowRemoved: closing the prompt window denies its request (PROTOCOLS.md §8.6). */
+  /** onWindowRemoved: closing the prompt window denies its request (and cancels a waiting USB key). */
   onWindowRemoved(windowId) {
     const request = this.#prompting;
-    const usbWaiting = request?.usb && request.state === State.SIGNING; // closing the prompt cancels the key
-    if (request && request.windowId === windowId && (request.state === State.PROMPTING || usbWaiting)) {
+    const waiting = request?.state === State.PROMPTING || (request?.usb && request.state === State.SIGNING);
+    if (request && request.windowId === windowId && waiting) {
       request.windowId = undefined;
-      this.#finish(request, { ok: false, error: refusalError(Refusal.DENIED, request.op) }, 'denied');
+      this.#end(request, 'denied', 'denied');
     }
     rememberPromptWindow(windowId, false);
   }
@@ -393,161 +305,90 @@ export class RequestRouter {
     return request;
   }
 
-  /** consentDetails answers consent.get (MESSAGES.md §3) for the prompt page. */
+  /** consentDetails answers consent.get (MESSAGES.md §3): Go's prompt object, the timer and the USB key's state. */
   consentDetails(requestId, sender) {
     const request = this.#promptRequest(requestId, sender);
     if (!request || request.state !== State.PROMPTING) return notPending();
-    const p = request.prepared ?? {};
-    const details = {
-      op: request.op,
-      origin: request.caller.origin,
-      crossOrigin: request.caller.crossOrigin,
-      locked: request.locked,
-      userVerification: isU2F(request.op) ? 'discouraged' : (p.userVerification ?? 'preferred'),
-      expiresAt: request.expiresAt,
-    };
-    if (request.caller.crossOrigin) details.topOrigin = request.caller.topOrigin;
-    if (request.usb) {
-      details.hardware = { status: request.usb.status, simulated: this.#native.lastHello?.simulated === true };
-      if (request.usb.progress) details.hardware.progress = request.usb.progress;
+    const details = { ...request.prompt, expiresAt: request.expiresAt };
+    if (details.hardware) {
+      details.hardware = { ...details.hardware, simulated: this.#native.lastHello?.simulated === true };
+      if (request.usb?.progress) details.hardware.progress = request.usb.progress;
     }
-    if (isU2F(request.op)) details.appId = p.appId ?? request.payload.appId;
-    else details.rpId = p.rpId;
-    // The account as the site names it (page data: shown as text only).
-    const user = request.op === Op.WEBAUTHN_CREATE ? request.payload.options?.user : undefined;
-    const userName = typeof p.user === 'string' ? p.user : user?.name;
-    if (typeof userName === 'string' && userName) details.user = userName.slice(0, 256);
-    if (user && typeof user.displayName === 'string') details.userDisplayName = user.displayName.slice(0, 256);
     return { ok: true, result: details };
   }
 
   /**
-   * consentAnswer handles consent.answer: deny, or approve (unlocking first when needed) and sign. It answers
-   * {ok: true} once the request is settled, or {ok: false, error} with the prompt left open (wrong passphrase,
-   * passphrase missing).
+   * consentAnswer handles consent.answer: deny, or approve (with the passphrase when Go asked for it). It answers
+   * {ok: true} once the request is settled, or {ok: false, error} with the prompt left open (Go's retry: wrong or
+   * missing passphrase), or {ok: false, error: {name: 'SecurityKeyError'}} for the prompt to show a USB key error.
    */
   async consentAnswer(requestId, approve, passphrase, sender) {
     const request = this.#promptRequest(requestId, sender);
     const usbWaiting = request?.usb && request.state === State.SIGNING && approve !== true; // Cancel while waiting
     if (!request || (request.state !== State.PROMPTING && !usbWaiting)) return notPending();
     if (approve !== true) {
-      if (request.usb?.status === 'not-installed') {
-        this.#finish(request, { ok: false, error: refusalError(Refusal.NO_HOST, request.op) }, 'no-host');
-      } else {
-        this.#finish(request, { ok: false, error: refusalError(Refusal.DENIED, request.op) }, 'denied');
-      }
+      await this.#end(request, 'denied', 'denied');
       return { ok: true };
-    }
-    if (request.usb) return this.#runUsb(request);
-    const uvRequired = request.prepared.userVerification === 'required';
-    const hasPassphrase = typeof passphrase === 'string' && passphrase.length > 0;
-    if ((request.locked || uvRequired) && !hasPassphrase) {
-      return { ok: false, error: { name: 'PassphraseRequired', message: 'Enter your passphrase.' } };
     }
     request.state = State.SIGNING;
-    let userVerified = false;
-    if (hasPassphrase) {
-      const unlocked = await this.#call('/v1/vault/unlock', { passphrase });
-      if (request.state === State.DONE) return notPending();
-      if (!unlocked.ok) {
-        if (unlocked.error?.name === 'WrongPassphrase') {
-          request.state = State.PROMPTING;
-          return { ok: false, error: { name: 'WrongPassphrase', message: 'Wrong passphrase.' } };
-        }
-        this.#finish(request, { ok: false, error: bridgeError(unlocked.error) }, 'error');
-        return { ok: true };
-      }
-      userVerified = true;
-      await markUserVerified();
-      this.#autoLock.touch();
-      if (request.locked) {
-        // Routing by credential is decided once the vault is open (bridge/PROTOCOL.md, prepare).
-        const route = routes[request.op];
-        const again = await this.#call(route.prepare, { op: route.bridgeOp, ...request.body });
-        if (request.state === State.DONE) return notPending();
-        if (!again.ok) {
-          this.#finish(request, { ok: false, error: bridgeError(again.error) }, 'error');
-          return { ok: true };
-        }
-        request.prepared = again.result;
-        if (again.result.handler !== 'twinkey') {
-          // Not Twinkey's credential after all: the USB key, in this same prompt, when the host is there.
-          if (this.#namesForeignKey(request, false) && await this.#native.available()) {
-            if (request.state === State.DONE) return notPending();
-            request.usb = { status: 'ready', hostId: null, progress: null };
-            return this.#runUsb(request);
-          }
-          this.#fallback(request);
-          return { ok: true };
-        }
-      }
-    }
-    if (request.prepared.excluded === true) {
-      this.#finish(request, { ok: false, error: refusalError(Refusal.EXCLUDED, request.op) }, 'excluded');
-      return { ok: true };
-    }
-    if (!userVerified && request.prepared.userVerification === 'preferred') {
-      // "preferred": UV when the passphrase was entered within the configured window (ARCHITECTURE.md), as of now.
-      userVerified = verifiedWithin(request.uvWindowMinutes, request.uvAt);
-    }
-    const counterPolicy = request.siteSettings?.counterPolicy ?? CounterPolicy.TWIN;
-    const body = { ...request.body, approval: { userPresent: true, userVerified }, counterPolicy };
-    if (request.op === Op.U2F_REGISTER) body.op = routes[request.op].bridgeOp; // "same body as prepare"
-    const signed = await this.#call(routes[request.op].sign, body);
+    const out = await this.#call('/v1/ceremony/approve',
+      { ceremony: request.ceremony, passphrase: typeof passphrase === 'string' ? passphrase : '' });
     if (request.state === State.DONE) return notPending();
-    if (signed.ok) {
-      this.#finish(request, { ok: true, result: signed.result }, 'ok');
-      this.#autoLock.touch();
-    } else {
-      const error = bridgeError(signed.error);
-      this.#finish(request, { ok: false, error }, error.name);
-    }
-    return { ok: true };
+    if (typeof passphrase === 'string' && passphrase && out.outcome !== 'retry') this.#autoLock.touch();
+    return this.#outcome(request, out);
   }
 
-  // #runUsb runs an approved request on the USB key. It answers the prompt once the request is settled:
-  // {ok: true}, or {ok: false, error: {name: 'SecurityKeyError', message}} to show for a moment.
-  async #runUsb(request) {
-    if (request.usb.status !== 'ready') {
-      this.#finish(request, { ok: false, error: refusalError(Refusal.NO_HOST, request.op) }, 'no-host');
-      return { ok: false, error: { name: USB_FAILED, message: refusalError(Refusal.NO_HOST, request.op).message } };
+  // #outcome carries out the bridge's outcome of an approval or of a USB key's result.
+  async #outcome(request, out) {
+    switch (out.outcome) {
+      case 'retry':
+        request.state = State.PROMPTING;
+        return { ok: false, error: out.error };
+      case 'usb':
+        return this.#runUsb(request, out.host);
+      case 'browser':
+        this.#finish(request, { ok: true, result: { fallback: true } });
+        return { ok: true };
+      default:
+        if (out.error) {
+          this.#finish(request, { ok: false, error: out.error }, out.activity || out.error.name);
+          return request.usb ? { ok: false, error: { name: 'SecurityKeyError', message: out.error.message } } : { ok: true };
+        }
+        this.#finish(request, { ok: true, result: out.result }, out.activity || 'ok');
+        if (!request.usb) this.#autoLock.touch();
+        return { ok: true };
     }
+  }
+
+  // #runUsb sends Go's host request to the USB key and hands the key's result (or error) back to Go.
+  async #runUsb(request, host) {
     request.state = State.SIGNING;
-    const family = isU2F(request.op) ? '/v1/u2f' : '/v1/webauthn';
-    const body = { ...request.body, op: routes[request.op].bridgeOp };
-    const built = await this.#call(`${family}/host-request`, body);
-    if (request.state === State.DONE) return notPending();
-    if (!built.ok) {
-      this.#finish(request, { ok: false, error: bridgeError(built.error) }, 'error');
-      return { ok: true };
+    if (!request.usb) {
+      // A locked vault's credentials turned out not to be Twinkey's: the USB key, in this same prompt.
+      if (!(await this.#native.available())) {
+        const d = await this.#call('/v1/ceremony/no-host', { ceremony: request.ceremony });
+        if (request.state === State.DONE) return notPending();
+        if (d.decision === 'browser') return this.#outcome(request, { outcome: 'browser' });
+        this.#finish(request, { ok: false, error: d.error ?? UNREACHABLE }, 'no-host');
+        return { ok: true };
+      }
+      request.usb = { hostId: null, progress: null };
     }
-    // The host's own timer runs for what is left of the request's (its timer still ends the request).
-    const params = { ...built.result.params, timeoutMs: clamp(request.expiresAt - Date.now(), 1_000, MAX_TIMEOUT_MS) };
-    const call = this.#native.request(built.result.type, params, (progress) => this.#hostProgress(request, progress));
+    // The host's own timer runs for what is left of the request's (the request's timer still ends it).
+    const params = { ...host.params, timeoutMs: Math.max(1_000, request.expiresAt - Date.now()) };
+    const call = this.#native.request(host.type, params, (progress) => this.#hostProgress(request, progress));
     request.usb.hostId = call.id;
-    let result;
+    let body;
     try {
-      result = await call.done;
+      body = { ceremony: request.ceremony, result: await call.done };
     } catch (e) {
-      request.usb.hostId = null;
-      if (request.state === State.DONE) return notPending();
       const code = e instanceof HostError ? e.code : 'internal';
-      const error = hostError(code, e?.message);
+      body = { ceremony: request.ceremony, error: { code, message: e?.message ?? '' } };
       request.closeDelayMs = USB_CLOSE_DELAY_MS;
-      this.#finish(request, { ok: false, error }, code === 'excluded' ? 'excluded' : `usb:${code}`);
-      return { ok: false, error: { name: USB_FAILED, message: error.message } };
     }
     request.usb.hostId = null;
     if (request.state === State.DONE) return notPending();
-    const answered = await this.#call(`${family}/host-response`, { ...body, result });
-    if (request.state === State.DONE) return notPending();
-    if (answered.ok) {
-      this.#finish(request, { ok: true, result: answered.result }, 'ok');
-      return { ok: true };
-    }
-    const error = bridgeError(answered.error);
-    this.#finish(request, { ok: false, error }, error.name);
-    return { ok: true };
+    return this.#outcome(request, await this.#call('/v1/ceremony/host-result', body));
   }
 
   // #hostProgress keeps the latest host event for the prompt (consent.get) and tells an open prompt at once.
@@ -579,9 +420,7 @@ export class RequestRouter {
     }, (hostId) => this.#native.choose(hostId, index));
   }
 
-  // #answerHostQuestion delivers the prompt's answer to a question the host asked about the prompt's request (a
-  // USB ceremony in progress): invalid(request) names what is wrong with the answer ('' if nothing), deliver(hostId)
-  // sends it; undelivered is the message when the host did not take it.
+  // #answerHostQuestion delivers the prompt's answer to a question the host asked about the prompt's request.
   async #answerHostQuestion(requestId, sender, undelivered, invalid, deliver) {
     const request = this.#promptRequest(requestId, sender);
     if (!request?.usb?.hostId || request.state !== State.SIGNING) return notPending();
@@ -591,7 +430,7 @@ export class RequestRouter {
       await deliver(request.usb.hostId);
       return { ok: true };
     } catch (e) {
-      return { ok: false, error: { name: USB_FAILED, message: e?.message ?? undelivered } };
+      return { ok: false, error: { name: 'SecurityKeyError', message: e?.message ?? undelivered } };
     }
   }
 
@@ -626,8 +465,7 @@ function closeWindow(windowId) {
   chrome.windows.remove(windowId).catch(() => {});
 }
 
-// Prompt windows open in this run, kept in chrome.storage.session so the next run can close them. Updates are
-// serialised by the single-threaded worker only loosely; an occasional stale id is harmless (closing fails).
+// Prompt windows open in this run, kept in chrome.storage.session so the next run can close them.
 async function rememberPromptWindow(windowId, open) {
   const items = await chrome.storage.session.get(PROMPT_WINDOWS_KEY);
   const ids = new Set(Array.isArray(items[PROMPT_WINDOWS_KEY]) ? items[PROMPT_WINDOWS_KEY] : []);

@@ -10,7 +10,7 @@ import { BridgeHost, benchmarkBridge, benchmarkSign } from './bridge-host.js';
 import { RequestRouter } from './requests.js';
 import { PageMessages } from './pages.js';
 import { AutoLock } from './autolock.js';
-import { ActivityLog } from './settings.js';
+import { ActivityLog } from './activity.js';
 import { NativeHost } from './native.js';
 
 const host = new BridgeHost();
@@ -26,7 +26,7 @@ const bridge = {
 };
 
 const activity = new ActivityLog();
-const autoLock = new AutoLock(() => bridge.call('/v1/vault/lock', {}));
+const autoLock = new AutoLock(bridge);
 const native = new NativeHost();
 const router = new RequestRouter({ bridge, activity, autoLock, native });
 const pages = new PageMessages({ bridge, router, activity, autoLock });
