@@ -230,8 +230,9 @@ func Decide(f Facts) Decision {
 	}
 	var payload webAuthnPayload
 	if !f.Op.U2F() {
-		if err := strictObject(f.Untrusted, &payload); err != nil {
-			return refuse(err, f.Op)
+		// Members other than these are ignored, as WebIDL ignores unknown dictionary members.
+		if err := json.Unmarshal(f.Untrusted, &payload); err != nil {
+			return refuse(rules.Errorf(rules.KindType, "malformed request"), f.Op)
 		}
 		if payload.Mediation == "conditional" {
 			return browser // autofill: the browser's own passkeys
@@ -262,7 +263,7 @@ func Decide(f Facts) Decision {
 	if err != nil {
 		return refuse(err, f.Op)
 	}
-	c.Caller = caller
+	c.setCaller(caller)
 	c.CounterPolicy = site.CounterPolicy
 	c.HardwareOnly = site.HardwareOnly
 
@@ -381,6 +382,22 @@ func clipText(s string) string {
 	return string(r)
 }
 
+// setCaller gives the ceremony and its plan the caller the frame rules established (cross-origin and top
+// origin included: they go into the client data).
+func (c *Ceremony) setCaller(caller Caller) {
+	c.Caller = caller
+	switch {
+	case c.create != nil:
+		c.create.Caller = caller
+	case c.get != nil:
+		c.get.Caller = caller
+	case c.reg != nil:
+		c.reg.Caller = caller
+	case c.sign != nil:
+		c.sign.Caller = caller
+	}
+}
+
 // mine reports whether the unlocked authenticator answers the request: always for registrations, and for sign-ins
 // when an allowed credential (or registered key) is its own (a MAC check, constant time, before any key exists).
 func (c *Ceremony) mine(a *core.Authenticator) bool {
@@ -463,14 +480,4 @@ func (c *Ceremony) End(why EndReason) *PageError {
 		return ToPageError(ErrNotMine, c.Op)
 	}
 	return ToPageError(ErrDenied, c.Op)
-}
-
-// strictObject decodes a JSON object into v, refusing unknown members, as TypeError.
-func strictObject(b []byte, v any) error {
-	dec := json.NewDecoder(strings.NewReader(string(b)))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(v); err != nil {
-		return rules.Errorf(rules.KindType, "malformed request")
-	}
-	return nil
 }

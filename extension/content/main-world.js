@@ -659,6 +659,21 @@
     return {options, publicKey, mediationRead: mediation};
   }
 
+  /**
+   * nativeOptions rebuilds, from the JSON this script already converted, the options the browser's own
+   * navigator.credentials gets when Twinkey hands a request back: the page's objects are read once, by the
+   * conversion, whoever answers (a page cannot tell from its getters whether a credential is Twinkey's).
+   */
+  function nativeOptions(kind, json, call, signal) {
+    const parse = kind === 'create' ?
+      (nativeParseCreation ?? parseMethods.parseCreationOptionsFromJSON) :
+      (nativeParseRequest ?? parseMethods.parseRequestOptionsFromJSON);
+    const out = {publicKey: ReflectApply(parse, undefined, [json])};
+    if (signal !== null) out.signal = signal;
+    if (call.mediationRead !== undefined) out.mediation = call.mediationRead;
+    return out;
+  }
+
   async function webAuthnCeremony(kind, thisArg, call) {
     const json = kind === 'create' ? creationOptionsToJSON(call.publicKey) : requestOptionsToJSON(call.publicKey);
     const signal = toAbortSignal(call.options.signal);

@@ -12,13 +12,16 @@ test('deny, closing the prompt, and a timeout answer NotAllowedError', async ({ 
   await page.goto(rp.url(`/webauthn.html?username=${user}`));
   expect(await ceremony(page, context, '#register', { click: '#deny' })).toMatchObject({ status: 'error', errorName: 'NotAllowedError' });
 
+  // After a denial the origin is held back for 3 s (bridge/PROTOCOL.md "end"), then 6 s after a second one.
+  await page.waitForTimeout(3_100);
   await page.click('#register');
   const prompt = await waitForConsent(context);
   await prompt.close();
   expect(await result(page)).toMatchObject({ status: 'error', errorName: 'NotAllowedError' });
   expect(await rp.credentials(user)).toHaveLength(0);
 
-  // The shortest timeout a page can ask for is clamped to 10 s (PROTOCOLS §3.6): nobody answers the prompt.
+  // The shortest timeout a page can ask for is clamped to 10 s (Chromium's former minimum): nobody answers.
+  await page.waitForTimeout(6_100);
   const outcome = page.evaluate(async () => {
     try {
       await navigator.credentials.create({ publicKey: {
@@ -58,9 +61,10 @@ test('a page that forges relay messages with another origin cannot use it', asyn
     window.postMessage({ __twinkey: 1, dir: 'to-relay', id, op: 'webauthn.create', origin: 'https://evil.example.test',
       payload: { origin: 'https://evil.example.test', options } }, '*');
   }));
+  // The RP ID is not a suffix of the real origin: Twinkey leaves the request to the browser (which checks related
+  // origins itself, with the real origin), and signs nothing.
   const answer = await forged;
-  expect(answer.ok).toBe(false);
-  expect(answer.error.name).toBe('SecurityError');
+  expect(answer).toMatchObject({ ok: true, result: { fallback: true } });
   // Without an RP ID the credential is bound to the real origin, whatever the page claims.
   const second = page.evaluate(() => new Promise((resolve) => {
     const id = 'forged-2';
