@@ -3,7 +3,7 @@
 #   scripts/e2e.sh tests/rp-virtual-authenticator.spec.js -g clone
 # It builds what the run needs: the extension (scripts/build-extension.sh, when present) and the test RP
 # (e2e/.bin/rp). Specs that need the extension skip themselves while dist/extension/manifest.json is absent.
-# Needs `cd e2e && npm ci` first (.ci/run does it).
+# Needs e2e/node_modules and Chromium: `./build.sh setup` installs both (`./build.sh test` runs it first).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
