@@ -131,6 +131,25 @@ check_setup_plan() {
   echo "setup plan: ok (nothing installed, one package missing, everything installed, not root)"
 }
 
+# check_extension_strict builds the extension from a copy of its sources without content/main-world.js and
+# expects the build to fail naming that file (it stops before the wasm builds, so this takes seconds).
+check_extension_strict() {
+  local tmp out
+  tmp=$(mktemp -d)
+  mkdir -p "$tmp/src"
+  cp manifest.json "$tmp/src/"
+  cp -r extension "$tmp/src/"
+  rm "$tmp/src/extension/content/main-world.js"
+  if out=$(scripts/build-extension.sh --src "$tmp/src" --out "$tmp/out" 2>&1); then
+    echo "extension build succeeded without content/main-world.js"; rm -rf "$tmp"; exit 1
+  fi
+  rm -rf "$tmp"
+  if ! grep -q 'content/main-world.js (referenced by manifest.json' <<<"$out"; then
+    echo "extension build failed without naming content/main-world.js:"; echo "$out"; exit 1
+  fi
+  echo "extension build without content/main-world.js: fails, naming it"
+}
+
 cmd_setup() {
   local dry=()
   [ "${1:-}" = "--dry-run" ] && dry=(--dry-run)
@@ -146,6 +165,7 @@ cmd_test() {
   GOOS=js GOARCH=wasm go build ./core/...
   GOOS=js GOARCH=wasm go vet ./wasm/...
   echo "== go test -race"; go test -race -count=1 ./...
+  echo "== extension build fails on a missing file"; check_extension_strict
   echo "== js/wasm tests under Node"
   GOOS=js GOARCH=wasm go test -count=1 -exec "$(go env GOROOT)/lib/wasm/go_js_wasm_exec" ./wasm/ui/... ./core/keys ./core/webauthn
   if [ -f e2e/package.json ]; then
