@@ -1,4 +1,4 @@
-// Package ctap2 is the client side of the CTAP2 authenticator API (CTAP 2.1 §6; PROTOCOLS.md §6) over
+// Package ctap2 is the client side of the CTAP2 authenticator API (CTAP 2.1 §6) over
 // CTAPHID_CBOR: authenticatorGetInfo, makeCredential, getAssertion, getNextAssertion and clientPIN with PIN/UV
 // auth protocols 1 and 2.
 //
@@ -15,6 +15,8 @@ import (
 
 	"github.com/fxamacker/cbor/v2"
 
+	"github.com/twinkey/twinkey/core/cose"
+	"github.com/twinkey/twinkey/core/webauthn"
 	"github.com/twinkey/twinkey/nativehost/ctaphid"
 )
 
@@ -62,6 +64,10 @@ var (
 	ErrMalformedResponse = errors.New("ctap2: malformed response")
 	ErrRequestTooLarge   = errors.New("ctap2: request larger than the authenticator's maxMsgSize")
 )
+
+// authDataMinLength is the length of authenticator data without attested credential data or extensions
+// (WebAuthn L3 §6.1: rpIdHash, flags, signCount); webauthn.ParseAuthenticatorData reads the rest.
+const authDataMinLength = 37
 
 // defaultMaxMsgSize is assumed until getInfo says otherwise (§6.1).
 const defaultMaxMsgSize = 1024
@@ -218,8 +224,8 @@ type CredentialDescriptor struct {
 	Transports []string `cbor:"transports,omitempty"`
 }
 
-// AlgES256 is COSE ES256 (ECDSA P-256 with SHA-256).
-const AlgES256 = -7
+// AlgES256 is COSE ES256 (ECDSA P-256 with SHA-256, RFC 9053 §2.1) as a credential parameter's alg.
+const AlgES256 = int64(cose.AlgES256)
 
 // MakeCredentialRequest holds authenticatorMakeCredential's parameters (§6.3).
 type MakeCredentialRequest struct {
@@ -254,24 +260,19 @@ func (c *Client) MakeCredential(ctx context.Context, req *MakeCredentialRequest,
 	return &resp, nil
 }
 
-// attestationObject is the WebAuthn attestation object with text keys (W3C §6.5.4; PROTOCOLS.md §4.4).
-type attestationObject struct {
-	Format   string                     `cbor:"fmt"`
-	AttStmt  map[string]cbor.RawMessage `cbor:"attStmt"`
-	AuthData []byte                     `cbor:"authData"`
-}
-
-// AttestationObject re-encodes the response as a WebAuthn attestationObject: text keys "fmt", "attStmt",
-// "authData", canonical order. attStmt must be a text-keyed map; its values are kept byte for byte.
+// AttestationObject re-encodes the response as a WebAuthn attestationObject (WebAuthn L3 §6.5.4): text keys
+// "fmt", "attStmt", "authData", canonical order. attStmt must be a text-keyed map; its values are kept byte for
+// byte.
 func (r *MakeCredentialResponse) AttestationObject() ([]byte, error) {
 	var stmt map[string]cbor.RawMessage
 	if err := decMode.Unmarshal(r.AttStmt, &stmt); err != nil {
 		return nil, fmt.Errorf("%w: attStmt is not a text-keyed map: %w", ErrMalformedResponse, err)
 	}
-	if stmt == nil {
-		stmt = map[string]cbor.RawMessage{}
+	members := make(map[string]any, len(stmt))
+	for k, v := range stmt {
+		members[k] = v
 	}
-	return encMode.Marshal(attestationObject{Format: r.Format, AttStmt: stmt, AuthData: r.AuthData})
+	return webauthn.EncodeAttestationStatement(webauthn.AttestationFormat(r.Format), members, r.AuthData)
 }
 
 // GetAssertionRequest holds authenticatorGetAssertion's parameters (§6.4).
@@ -301,7 +302,7 @@ func (c *Client) GetAssertion(ctx context.Context, req *GetAssertionRequest, onK
 	if err := c.call(ctx, CmdGetAssertion, req, &resp, onKeepalive); err != nil {
 		return nil, err
 	}
-	if len(resp.AuthData) < authDataMinLen || len(resp.Signature) == 0 {
+	if len(resp.AuthData) < authDataMinLength || len(resp.Signature) == 0 {
 		return nil, fmt.Errorf("%w: getAssertion lacks authData or signature", ErrMalformedResponse)
 	}
 	return &resp, nil
@@ -313,7 +314,7 @@ func (c *Client) GetNextAssertion(ctx context.Context) (*GetAssertionResponse, e
 	if err := c.call(ctx, CmdGetNextAssertion, nil, &resp, nil); err != nil {
 		return nil, err
 	}
-	if len(resp.AuthData) < authDataMinLen || len(resp.Signature) == 0 {
+	if len(resp.AuthData) < authDataMinLength || len(resp.Signature) == 0 {
 		return nil, fmt.Errorf("%w: getNextAssertion lacks authData or signature", ErrMalformedResponse)
 	}
 	return &resp, nil
