@@ -4,8 +4,8 @@
 // with filippo.io/nistec (on the curve, not the point at infinity) before it is returned.
 //
 // References: RFC 9052 §7 (COSE_Key, labels kty 1 and alg 3), RFC 9053 §2.1 (ES256), §6.3.1 (ECDH-ES + HKDF-256),
-// §7.1.1 (EC2 labels crv -1, x -2, y -3), IANA COSE registries (kty 2 = EC2, crv 1 = P-256); CTAP 2.1 §6 (CTAP2
-// canonical CBOR).
+// §7.1.1 (EC2 labels crv -1, x -2, y -3), IANA COSE registries (kty 2 = EC2, crv 1 = P-256); CTAP 2.1 "Message
+// Encoding" (CTAP2 canonical CBOR).
 package cose
 
 import (
@@ -14,7 +14,8 @@ import (
 	"fmt"
 
 	"filippo.io/nistec"
-	"github.com/fxamacker/cbor/v2"
+
+	"github.com/twinkey/twinkey/core/ctapcbor"
 )
 
 // Algorithm is a COSE algorithm identifier (label 3).
@@ -83,31 +84,8 @@ func (k EC2Key) P256Point() ([]byte, error) {
 	return point, nil
 }
 
-var (
-	ctap2Enc  cbor.EncMode
-	strictDec cbor.DecMode
-)
-
-func init() {
-	var err error
-	if ctap2Enc, err = cbor.CTAP2EncOptions().EncMode(); err != nil {
-		panic(err) // static options; cannot fail
-	}
-	if strictDec, err = (cbor.DecOptions{
-		DupMapKey:         cbor.DupMapKeyEnforcedAPF,
-		IndefLength:       cbor.IndefLengthForbidden,
-		TagsMd:            cbor.TagsForbidden,
-		ExtraReturnErrors: cbor.ExtraDecErrorUnknownField,
-		MaxNestedLevels:   4,
-		MaxArrayElements:  64,
-		MaxMapPairs:       64,
-	}).DecMode(); err != nil {
-		panic(err)
-	}
-}
-
 // Encode encodes k in CTAP2 canonical CBOR: labels in the order 1, 3, -1, -2, -3 (77 bytes for P-256).
-func (k EC2Key) Encode() ([]byte, error) { return ctap2Enc.Marshal(k) }
+func (k EC2Key) Encode() ([]byte, error) { return ctapcbor.Marshal(k) }
 
 // EncodeP256 encodes an uncompressed P-256 point as a COSE_Key for alg in CTAP2 canonical CBOR, after validating
 // the point.
@@ -120,10 +98,10 @@ func EncodeP256(alg Algorithm, point []byte) ([]byte, error) {
 }
 
 // ParseP256 parses a COSE_Key (untrusted bytes) that must be an EC2 P-256 key for alg, with exactly the five
-// members and in CTAP2 canonical form, and returns its validated point 04 || X || Y. On error it returns no point.
+// members and in CTAP2 canonical form (it must encode back to b), and returns its validated point 04 || X || Y. On error it returns no point.
 func ParseP256(b []byte, alg Algorithm) ([]byte, error) {
 	var k EC2Key
-	if err := strictDec.Unmarshal(b, &k); err != nil {
+	if err := ctapcbor.Unmarshal(b, &k); err != nil {
 		return nil, fmt.Errorf("cose: COSE_Key: %w", err)
 	}
 	if k.Alg != alg {

@@ -3,6 +3,8 @@ package webauthn
 import (
 	"crypto/sha256"
 	"errors"
+
+	"github.com/twinkey/twinkey/core/ctapcbor"
 )
 
 // AttestationFormat names an attestation statement format (WebAuthn L3 §8).
@@ -74,7 +76,7 @@ func EncodeAttestationObject(f AttestationFormat, in AttestationInput, sign Sign
 	default:
 		return nil, errors.New("webauthn: unknown attestation format " + string(f))
 	}
-	return ctap2Enc.Marshal(obj)
+	return ctapcbor.Marshal(obj)
 }
 
 // EncodeAttestationStatement builds the attestation object (WebAuthn L3 §6.5.4) of a statement that an
@@ -88,7 +90,7 @@ func EncodeAttestationStatement(format AttestationFormat, attStmt map[string]any
 	if attStmt == nil {
 		attStmt = map[string]any{}
 	}
-	return ctap2Enc.Marshal(attestationObject{Fmt: string(format), AttStmt: attStmt, AuthData: authData})
+	return ctapcbor.Marshal(attestationObject{Fmt: string(format), AttStmt: attStmt, AuthData: authData})
 }
 
 // RPIDHash is SHA-256 of the RP ID (or of the AppID for U2F-registered credentials).

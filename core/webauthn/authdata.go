@@ -15,6 +15,8 @@ import (
 	"fmt"
 
 	"github.com/fxamacker/cbor/v2"
+
+	"github.com/twinkey/twinkey/core/ctapcbor"
 )
 
 // AuthenticatorFlags is the flags byte of authenticator data (WebAuthn L3 §6.1).
@@ -108,27 +110,10 @@ func (a AuthenticatorData) Encode() ([]byte, error) {
 	return out, nil
 }
 
-// authDataDec decodes the CBOR inside authenticator data that a USB key sent: no duplicate map keys, no
-// indefinite lengths, no tags, bounded sizes. Map key order is not enforced (not every key emits canonical CBOR).
-var authDataDec = func() cbor.DecMode {
-	dm, err := cbor.DecOptions{
-		DupMapKey:        cbor.DupMapKeyEnforcedAPF,
-		IndefLength:      cbor.IndefLengthForbidden,
-		TagsMd:           cbor.TagsForbidden,
-		MaxNestedLevels:  16,
-		MaxArrayElements: 4096,
-		MaxMapPairs:      4096,
-	}.DecMode()
-	if err != nil {
-		panic(err) // static options
-	}
-	return dm
-}()
-
-// firstCBORMap splits b after its first data item, which must be a CBOR map.
+// firstCBORMap splits b after its first data item, which must be a CBOR map (decoded strictly, ctapcbor).
 func firstCBORMap(b []byte) (item, rest []byte, err error) {
 	var m map[any]cbor.RawMessage
-	rest, err = authDataDec.UnmarshalFirst(b, &m)
+	rest, err = ctapcbor.UnmarshalFirst(b, &m)
 	if err != nil {
 		return nil, nil, err
 	}

@@ -3,23 +3,12 @@ package webauthn
 import (
 	"errors"
 
-	"github.com/fxamacker/cbor/v2"
-
 	"github.com/twinkey/twinkey/core/cose"
 )
 
 // COSEAlgES256 is the COSE algorithm of every Twinkey credential key (RFC 9053 §2.1), as the int of
 // PublicKeyCredential's getPublicKeyAlgorithm() (WebAuthn L3 §5.2.1.1).
 const COSEAlgES256 = int(cose.AlgES256)
-
-var ctap2Enc cbor.EncMode
-
-func init() {
-	var err error
-	if ctap2Enc, err = cbor.CTAP2EncOptions().EncMode(); err != nil {
-		panic(err) // static options; cannot fail
-	}
-}
 
 // ErrInvalidPublicKey is returned for a point that is not a valid uncompressed P-256 point.
 var ErrInvalidPublicKey = errors.New("webauthn: not an uncompressed P-256 point")

@@ -2,10 +2,11 @@
 // CTAPHID_CBOR: authenticatorGetInfo, makeCredential, getAssertion, getNextAssertion and clientPIN with PIN/UV
 // auth protocols 1 and 2.
 //
-// Requests are encoded in CTAP2 canonical CBOR (§4.3). Responses are decoded strictly (no duplicate keys, no
-// indefinite lengths, no tags, bounded nesting) but map key order is not enforced: virtual-fido, one of the
-// authenticators we test against, emits struct-ordered maps. Nothing decoded here is forwarded as-is except
-// authenticatorData and signatures, which are byte strings.
+// Requests are encoded in CTAP2 canonical CBOR and responses decoded strictly, without enforcing map key order
+// (core/ctapcbor): virtual-fido, one of the authenticators we test against, emits struct-ordered maps. The
+// formats inside the responses are core/webauthn's (authenticator data, attestation objects) and core/cose's
+// (key agreement). Nothing decoded here is forwarded as-is except authenticatorData and signatures, which are
+// byte strings.
 package ctap2
 
 import (
@@ -16,6 +17,7 @@ import (
 	"github.com/fxamacker/cbor/v2"
 
 	"github.com/twinkey/twinkey/core/cose"
+	"github.com/twinkey/twinkey/core/ctapcbor"
 	"github.com/twinkey/twinkey/core/webauthn"
 	"github.com/twinkey/twinkey/nativehost/ctaphid"
 )
@@ -72,39 +74,11 @@ const authDataMinLength = 37
 // defaultMaxMsgSize is assumed until getInfo says otherwise (§6.1).
 const defaultMaxMsgSize = 1024
 
-var (
-	encMode = mustEncMode()
-	decMode = mustDecMode()
-)
-
-func mustEncMode() cbor.EncMode {
-	em, err := cbor.CTAP2EncOptions().EncMode()
-	if err != nil {
-		panic(err) // static options
-	}
-	return em
-}
-
-func mustDecMode() cbor.DecMode {
-	dm, err := cbor.DecOptions{
-		DupMapKey:        cbor.DupMapKeyEnforcedAPF,
-		IndefLength:      cbor.IndefLengthForbidden,
-		TagsMd:           cbor.TagsForbidden,
-		MaxNestedLevels:  16,
-		MaxArrayElements: 4096,
-		MaxMapPairs:      4096,
-	}.DecMode()
-	if err != nil {
-		panic(err) // static options
-	}
-	return dm
-}
-
 // Marshal encodes v in CTAP2 canonical CBOR.
-func Marshal(v any) ([]byte, error) { return encMode.Marshal(v) }
+func Marshal(v any) ([]byte, error) { return ctapcbor.Marshal(v) }
 
 // Unmarshal decodes an authenticator's CBOR strictly (see the package comment).
-func Unmarshal(data []byte, v any) error { return decMode.Unmarshal(data, v) }
+func Unmarshal(data []byte, v any) error { return ctapcbor.Unmarshal(data, v) }
 
 // Client sends CTAP2 commands over a Transport. It is not safe for concurrent use; the Transport serialises
 // transactions anyway.
@@ -121,7 +95,7 @@ func NewClient(t Transport) *Client { return &Client{t: t, maxMsgSize: defaultMa
 func (c *Client) call(ctx context.Context, cmd Command, req, resp any, onKeepalive func(ctaphid.KeepaliveStatus)) error {
 	payload := []byte{byte(cmd)}
 	if req != nil {
-		enc, err := encMode.Marshal(req)
+		enc, err := ctapcbor.Marshal(req)
 		if err != nil {
 			return fmt.Errorf("ctap2: encoding %s: %w", cmd, err)
 		}
@@ -146,7 +120,7 @@ func (c *Client) call(ctx context.Context, cmd Command, req, resp any, onKeepali
 	if len(out) == 1 {
 		return fmt.Errorf("%w: %s: no response map", ErrMalformedResponse, cmd)
 	}
-	if err := decMode.Unmarshal(out[1:], resp); err != nil {
+	if err := ctapcbor.Unmarshal(out[1:], resp); err != nil {
 		return fmt.Errorf("%w: %s: %w", ErrMalformedResponse, cmd, err)
 	}
 	return nil
@@ -265,7 +239,7 @@ func (c *Client) MakeCredential(ctx context.Context, req *MakeCredentialRequest,
 // byte.
 func (r *MakeCredentialResponse) AttestationObject() ([]byte, error) {
 	var stmt map[string]cbor.RawMessage
-	if err := decMode.Unmarshal(r.AttStmt, &stmt); err != nil {
+	if err := ctapcbor.Unmarshal(r.AttStmt, &stmt); err != nil {
 		return nil, fmt.Errorf("%w: attStmt is not a text-keyed map: %w", ErrMalformedResponse, err)
 	}
 	members := make(map[string]any, len(stmt))
