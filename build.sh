@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The one entry point for building and checking Twinkey. CI runs `./build.sh test` (see .ci/run).
 #   ./build.sh            build everything there is (Go packages, wasm, dist/extension, native host)
-#   ./build.sh test       every check: gofmt, go vet, go test -race, wasm builds, e2e (Playwright)
+#   ./build.sh test       every check: gofmt, go vet, staticcheck, go test -race, wasm builds, e2e (Playwright)
 #   ./build.sh demo       run the main job (see README.md)
 #   ./build.sh bench      benchmarks behind BENCHMARKS.md
 #   ./build.sh setup [--dry-run]   install what `test` and `demo` need (both run it first); --dry-run prints the plan
@@ -15,6 +15,26 @@ set -euo pipefail
 cd "$(dirname "$0")"
 root=$PWD
 export GOFLAGS="${GOFLAGS:-} -buildvcs=false"
+
+# staticcheck, pinned: a version the Go module proxy serves that knows Go 1.26, installed into build/bin (ignored).
+staticcheck_version=v0.8.0 # staticcheck 2026.2
+staticcheck_bin=$root/build/bin/staticcheck
+
+install_staticcheck() {
+  if [ -x "$staticcheck_bin" ] && "$staticcheck_bin" -version 2>/dev/null | grep -qF "(${staticcheck_version#v})"; then
+    return 0
+  fi
+  echo "== installing staticcheck $staticcheck_version into build/bin"
+  GOBIN="$root/build/bin" go install "honnef.co/go/tools/cmd/staticcheck@$staticcheck_version"
+}
+
+# run_staticcheck checks every package for this machine, and the packages that also build for the browser
+# (GOOS=js GOARCH=wasm) in that configuration, with staticcheck's default checks.
+run_staticcheck() {
+  install_staticcheck
+  "$staticcheck_bin" ./...
+  GOOS=js GOARCH=wasm "$staticcheck_bin" ./core/... ./wasm/...
+}
 
 build_go() {
   go build ./...
@@ -161,6 +181,7 @@ cmd_test() {
   echo "== setup plan"; check_setup_plan
   echo "== gofmt"; check_fmt
   echo "== go vet"; go vet ./...
+  echo "== staticcheck $staticcheck_version"; run_staticcheck
   echo "== wasm build of the core, vet of the wasm entry points"
   GOOS=js GOARCH=wasm go build ./core/...
   GOOS=js GOARCH=wasm go vet ./wasm/...

@@ -343,7 +343,7 @@ func TestAppIDExtensionForU2FRegisteredCredential(t *testing.T) {
 	user := &rpUser{id: []byte("user-u2f"), creds: []webauthn.Credential{{
 		ID: reg.KeyHandle, PublicKey: point, AttestationType: "fido-u2f", AttestationFormat: "fido-u2f",
 	}}}
-	c := login(t, newRP(t), user, a, webauthn.WithAppIdExtension(appID))
+	c := login(t, newRP(t), user, a, webauthn.WithAssertionExtensions(webauthn.WithExtensionAppID(appID)))
 	if c.Authenticator.SignCount == 0 {
 		t.Fatal("no counter on the appid assertion")
 	}
