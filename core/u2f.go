@@ -50,7 +50,7 @@ func (a *Authenticator) U2FAuthenticate(ctx context.Context, req ctap1.Authentic
 	var presence byte
 	switch req.Control {
 	case ctap1.ControlCheckOnly:
-		return nil, ctap1.SWConditionsNotSatisfied // "this handle is valid" (§5.1)
+		return nil, ctap1.SWConditionsNotSatisfied // "this handle is valid" (U2F raw messages v1.2 §5.1)
 	case ctap1.ControlEnforceUserPresence:
 		if !ap.UserPresent {
 			return nil, ctap1.SWConditionsNotSatisfied

@@ -27,7 +27,7 @@ type Transport interface {
 	Transact(ctx context.Context, cmd ctaphid.Command, payload []byte, onKeepalive func(ctaphid.KeepaliveStatus)) ([]byte, error)
 }
 
-// Command is a CTAP2 command byte (§6.1).
+// Command is a CTAP2 command byte (CTAP 2.1 §8.1).
 type Command byte
 
 // CTAP2 commands used by this client.
@@ -71,7 +71,7 @@ var (
 // (WebAuthn L3 §6.1: rpIdHash, flags, signCount); webauthn.ParseAuthenticatorData reads the rest.
 const authDataMinLength = 37
 
-// defaultMaxMsgSize is assumed until getInfo says otherwise (§6.1).
+// defaultMaxMsgSize is assumed until getInfo's maxMsgSize says otherwise (CTAP 2.1 §6.4).
 const defaultMaxMsgSize = 1024
 
 // Marshal encodes v in CTAP2 canonical CBOR.
@@ -126,7 +126,7 @@ func (c *Client) call(ctx context.Context, cmd Command, req, resp any, onKeepali
 	return nil
 }
 
-// Info is the authenticatorGetInfo response (§6.2); only the members a client acts on.
+// Info is the authenticatorGetInfo response (CTAP 2.1 §6.4); only the members a client acts on.
 type Info struct {
 	Versions                 []string              `cbor:"1,keyasint"`
 	Extensions               []string              `cbor:"2,keyasint,omitempty"`
@@ -151,7 +151,7 @@ func (i *Info) HasVersion(v string) bool {
 	return false
 }
 
-// Option returns an option's value and whether the authenticator reported it (absent and false differ, §6.2).
+// Option returns an option's value and whether the authenticator reported it (absent and false differ, CTAP 2.1 §6.4).
 func (i *Info) Option(name string) (value, present bool) {
 	value, present = i.Options[name]
 	return value, present
@@ -201,7 +201,7 @@ type CredentialDescriptor struct {
 // AlgES256 is COSE ES256 (ECDSA P-256 with SHA-256, RFC 9053 §2.1) as a credential parameter's alg.
 const AlgES256 = int64(cose.AlgES256)
 
-// MakeCredentialRequest holds authenticatorMakeCredential's parameters (§6.3).
+// MakeCredentialRequest holds authenticatorMakeCredential's parameters (CTAP 2.1 §6.1).
 type MakeCredentialRequest struct {
 	ClientDataHash    []byte                 `cbor:"1,keyasint"`
 	RP                RPEntity               `cbor:"2,keyasint"`
@@ -214,7 +214,7 @@ type MakeCredentialRequest struct {
 	PinUvAuthProtocol uint64                 `cbor:"9,keyasint,omitempty"`
 }
 
-// MakeCredentialResponse is authenticatorMakeCredential's answer (§6.3).
+// MakeCredentialResponse is authenticatorMakeCredential's answer (CTAP 2.1 §6.1).
 type MakeCredentialResponse struct {
 	Format   string          `cbor:"1,keyasint"`
 	AuthData []byte          `cbor:"2,keyasint"`
@@ -249,7 +249,7 @@ func (r *MakeCredentialResponse) AttestationObject() ([]byte, error) {
 	return webauthn.EncodeAttestationStatement(webauthn.AttestationFormat(r.Format), members, r.AuthData)
 }
 
-// GetAssertionRequest holds authenticatorGetAssertion's parameters (§6.4).
+// GetAssertionRequest holds authenticatorGetAssertion's parameters (CTAP 2.1 §6.2).
 type GetAssertionRequest struct {
 	RPID              string                 `cbor:"1,keyasint"`
 	ClientDataHash    []byte                 `cbor:"2,keyasint"`
@@ -260,7 +260,7 @@ type GetAssertionRequest struct {
 	PinUvAuthProtocol uint64                 `cbor:"7,keyasint,omitempty"`
 }
 
-// GetAssertionResponse is authenticatorGetAssertion's answer (§6.4).
+// GetAssertionResponse is authenticatorGetAssertion's answer (CTAP 2.1 §6.2).
 type GetAssertionResponse struct {
 	Credential          *CredentialDescriptor `cbor:"1,keyasint,omitempty"`
 	AuthData            []byte                `cbor:"2,keyasint"`
@@ -282,7 +282,7 @@ func (c *Client) GetAssertion(ctx context.Context, req *GetAssertionRequest, onK
 	return &resp, nil
 }
 
-// GetNextAssertion fetches the next of NumberOfCredentials assertions (§6.4).
+// GetNextAssertion fetches the next of NumberOfCredentials assertions (CTAP 2.1 §6.3).
 func (c *Client) GetNextAssertion(ctx context.Context) (*GetAssertionResponse, error) {
 	var resp GetAssertionResponse
 	if err := c.call(ctx, CmdGetNextAssertion, nil, &resp, nil); err != nil {

@@ -27,7 +27,7 @@ const (
 	PINProtocolTwo PINProtocol = 2
 )
 
-// ClientPINSubcommand is an authenticatorClientPIN subCommand (§6.5).
+// ClientPINSubcommand is an authenticatorClientPIN subCommand (CTAP 2.1 §6.5.5).
 type ClientPINSubcommand uint64
 
 // Subcommands used by this client.
@@ -38,7 +38,7 @@ const (
 	SubGetPinUvAuthTokenUsingPinWithPermissons ClientPINSubcommand = 0x09
 )
 
-// Permission is a pinUvAuthToken permission bit (§6.5).
+// Permission is a pinUvAuthToken permission bit (CTAP 2.1 §6.5.5.7).
 type Permission uint64
 
 // Permissions.
