@@ -32,8 +32,8 @@ type Client struct {
 	pollInterval time.Duration
 }
 
-// DefaultPollInterval is Chromium's kU2fRetryDelay (device/fido/u2f_command_constructor.h), the interval at which
-// Chromium re-sends a U2F command answered with 6985.
+// DefaultPollInterval is Chromium's kU2fRetryDelay (device/fido/fido_constants.h), the interval at which Chromium
+// re-sends a U2F command answered with 6985.
 const DefaultPollInterval = 200 * time.Millisecond
 
 // NewClient returns a client that re-sends on 6985 every pollInterval (DefaultPollInterval if <= 0).
@@ -153,9 +153,9 @@ func (c *Client) CheckKeyHandle(ctx context.Context, application [32]byte, keyHa
 	return false, fmt.Errorf("ctap1: check-only: %w", sw)
 }
 
-// BogusRegisterParam are the challenge and application python-fido2 (fido2/ctap1.py, Ctap1.register's callers in
-// fido2/client) uses for a REGISTER whose only purpose is to collect a touch: "already registered" and "no
-// credential on this key" still need the user to act before the client answers.
+// BogusRegisterParam are the challenge and application python-fido2 uses for a REGISTER whose only purpose is to
+// collect a touch (fido2/client/__init__.py, dummy_param: 32 zero bytes): "already registered" and "no credential
+// on this key" still need the user to act before the client answers.
 var BogusRegisterParam = [32]byte{}
 
 // WaitForTouch runs a throw-away REGISTER and discards the result.
