@@ -97,6 +97,10 @@ setup() {
     [ $dry -eq 1 ] && return 0
     exit 1
   fi
+  if [ ${#pkgs[@]} -gt 0 ] && [ $dry -eq 0 ] && ! command -v apt-get >/dev/null 2>&1; then
+    echo "setup: missing ${pkgs[*]}, and this machine has no apt-get: install them with its package manager" >&2
+    exit 1
+  fi
   if [ ${#pkgs[@]} -gt 0 ]; then
     if [ $dry -eq 1 ]; then
       echo "setup: would run: $apt_update"
