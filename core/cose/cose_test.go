@@ -82,3 +82,29 @@ func TestParseP256RejectsNonCanonical(t *testing.T) {
 		}
 	}
 }
+
+// FuzzParseP256: no panic; a failure returns no point; a success returns a valid point that encodes back to the
+// input (only the canonical form is accepted).
+func FuzzParseP256(f *testing.F) {
+	k, _ := ecdh.P256().GenerateKey(rand.Reader)
+	for _, alg := range []Algorithm{AlgES256, AlgECDHESHKDF256} {
+		good, _ := EncodeP256(alg, k.PublicKey().Bytes())
+		f.Add(good, int64(alg))
+	}
+	f.Add([]byte{0xa0}, int64(AlgES256))
+	f.Fuzz(func(t *testing.T, b []byte, alg int64) {
+		p, err := ParseP256(b, Algorithm(alg))
+		if err != nil {
+			if p != nil {
+				t.Fatal("point returned with an error")
+			}
+			return
+		}
+		if ValidateP256Point(p) != nil {
+			t.Fatal("invalid point accepted")
+		}
+		if again, err := EncodeP256(Algorithm(alg), p); err != nil || !bytes.Equal(again, b) {
+			t.Fatal("accepted a non-canonical encoding")
+		}
+	})
+}
