@@ -123,11 +123,15 @@ func (a *Authenticator) MakeCredential(ctx context.Context, req MakeCredentialRe
 	if err != nil {
 		return nil, err
 	}
+	coseKey, err := webauthn.EncodeCOSEKey(point)
+	if err != nil {
+		return nil, err
+	}
 	authData, err := webauthn.AuthenticatorData{
 		RPIDHash: rpIDHash,
 		Flags:    approvalFlags(req.Approval),
 		AttestedCredential: &webauthn.AttestedCredentialData{
-			AAGUID: webauthn.AAGUID, CredentialID: handle, PublicKey: point,
+			AAGUID: webauthn.AAGUID, CredentialID: handle, CredentialPublicKey: coseKey,
 		},
 	}.Encode()
 	if err != nil {

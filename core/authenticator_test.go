@@ -30,7 +30,7 @@ func TestNothingIsSignedWithoutApproval(t *testing.T) {
 		t.Fatalf("U2FRegister without approval: %v", err)
 	}
 	// REGISTER and AUTHENTICATE 0x03 over APDUs answer "touch needed" (6985) without approval.
-	reg := ctap1.Command{INS: ctap1.InsRegister, Data: make([]byte, 64)}.Encode()
+	reg := mustEncode(t, ctap1.Command{INS: ctap1.InsRegister, Data: make([]byte, 64)})
 	if out := a.HandleAPDU(ctx, reg, core.Approval{}, counter.PolicyTwin); !bytes.Equal(out, []byte{0x69, 0x85}) {
 		t.Fatalf("REGISTER without approval answered %x", out)
 	}
@@ -88,7 +88,7 @@ func TestU2FCheckOnlyAndWrongApplication(t *testing.T) {
 	auth := func(control ctap1.Control, app string) []byte {
 		appParam := sha256.Sum256([]byte(app))
 		data := append(append(make([]byte, 32), appParam[:]...), byte(len(kh)))
-		apdu := ctap1.Command{INS: ctap1.InsAuthenticate, P1: byte(control), Data: append(data, kh...)}.Encode()
+		apdu := mustEncode(t, ctap1.Command{INS: ctap1.InsAuthenticate, P1: byte(control), Data: append(data, kh...)})
 		return a.HandleAPDU(ctx, apdu, approved, counter.PolicyTwin)
 	}
 	if out := auth(ctap1.ControlCheckOnly, appID); !bytes.Equal(out, []byte{0x69, 0x85}) {
@@ -100,10 +100,10 @@ func TestU2FCheckOnlyAndWrongApplication(t *testing.T) {
 	if out := auth(ctap1.ControlEnforceUserPresence, "https://other.example"); !bytes.Equal(out, []byte{0x6a, 0x80}) {
 		t.Fatalf("sign for another AppID: %x, want 6A80", out)
 	}
-	if out := a.HandleAPDU(ctx, ctap1.Command{INS: ctap1.InsVersion}.Encode(), core.Approval{}, counter.PolicyTwin); string(out[:6]) != "U2F_V2" {
+	if out := a.HandleAPDU(ctx, mustEncode(t, ctap1.Command{INS: ctap1.InsVersion}), core.Approval{}, counter.PolicyTwin); string(out[:6]) != "U2F_V2" {
 		t.Fatalf("VERSION: %q", out)
 	}
-	if out := a.HandleAPDU(ctx, ctap1.Command{INS: 0x42}.Encode(), core.Approval{}, counter.PolicyTwin); !bytes.Equal(out, []byte{0x6d, 0x00}) {
+	if out := a.HandleAPDU(ctx, mustEncode(t, ctap1.Command{INS: 0x42}), core.Approval{}, counter.PolicyTwin); !bytes.Equal(out, []byte{0x6d, 0x00}) {
 		t.Fatalf("unknown INS: %x", out)
 	}
 	if out := a.HandleAPDU(ctx, []byte{0, 1}, core.Approval{}, counter.PolicyTwin); !bytes.Equal(out, []byte{0x67, 0x00}) {
@@ -179,4 +179,14 @@ func TestAssertionFlagsAreStable(t *testing.T) {
 			t.Fatalf("assertion flags %08b, want %08b", got, want)
 		}
 	}
+}
+
+// mustEncode encodes a command APDU (ctap1.Command.Encode) or fails the test.
+func mustEncode(t *testing.T, c ctap1.Command) []byte {
+	t.Helper()
+	apdu, err := c.Encode()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return apdu
 }

@@ -242,7 +242,7 @@ func u2fRegister(t *testing.T, a *core.Authenticator, appID string) *u2f.Registr
 	req := u2f.NewWebRegisterRequest(ch, nil)
 	clientData := []byte(`{"typ":"navigator.id.finishEnrollment","challenge":"` + req.RegisterRequests[0].Challenge + `","origin":"` + appID + `"}`)
 	appParam, chalParam := sha256.Sum256([]byte(appID)), sha256.Sum256(clientData)
-	apdu := ctap1.Command{INS: ctap1.InsRegister, Data: append(chalParam[:], appParam[:]...)}.Encode()
+	apdu := mustEncode(t, ctap1.Command{INS: ctap1.InsRegister, Data: append(chalParam[:], appParam[:]...)})
 	out := a.HandleAPDU(context.Background(), apdu, approved, counter.PolicyTwin)
 	if sw := out[len(out)-2:]; !bytes.Equal(sw, []byte{0x90, 0x00}) {
 		t.Fatalf("REGISTER status %x", sw)
@@ -268,7 +268,7 @@ func u2fSign(t *testing.T, a *core.Authenticator, reg *u2f.Registration, appID s
 	clientData := []byte(`{"typ":"navigator.id.getAssertion","challenge":"` + sr.Challenge + `","origin":"` + appID + `"}`)
 	appParam, chalParam := sha256.Sum256([]byte(appID)), sha256.Sum256(clientData)
 	data := append(append(chalParam[:], appParam[:]...), byte(len(reg.KeyHandle)))
-	apdu := ctap1.Command{INS: ctap1.InsAuthenticate, P1: byte(ctap1.ControlEnforceUserPresence), Data: append(data, reg.KeyHandle...)}.Encode()
+	apdu := mustEncode(t, ctap1.Command{INS: ctap1.InsAuthenticate, P1: byte(ctap1.ControlEnforceUserPresence), Data: append(data, reg.KeyHandle...)})
 	out := a.HandleAPDU(context.Background(), apdu, approved, counter.PolicyTwin)
 	if sw := out[len(out)-2:]; !bytes.Equal(sw, []byte{0x90, 0x00}) {
 		t.Fatalf("AUTHENTICATE status %x", sw)
@@ -343,7 +343,7 @@ func TestAppIDExtensionForU2FRegisteredCredential(t *testing.T) {
 	user := &rpUser{id: []byte("user-u2f"), creds: []webauthn.Credential{{
 		ID: reg.KeyHandle, PublicKey: point, AttestationType: "fido-u2f", AttestationFormat: "fido-u2f",
 	}}}
-	c := login(t, newRP(t), user, a, webauthn.WithAppIdExtension(appID))
+	c := login(t, newRP(t), user, a, webauthn.WithAssertionExtensions(webauthn.WithExtensionAppID(appID)))
 	if c.Authenticator.SignCount == 0 {
 		t.Fatal("no counter on the appid assertion")
 	}

@@ -31,7 +31,10 @@ func (a *Authenticator) U2FRegister(ctx context.Context, req ctap1.RegisterReque
 	if err != nil {
 		return nil, err
 	}
-	return ctap1.RegisterResponse{UserPublicKey: point, KeyHandle: handle, Certificate: cert, Signature: sig}.Encode()
+	if len(point) != 65 {
+		return nil, errors.New("core: public key is not a 65-byte point")
+	}
+	return ctap1.RegisterResponse{PublicKey: [65]byte(point), KeyHandle: handle, AttestationCert: cert, Signature: sig}.Encode()
 }
 
 // U2FAuthenticate answers a U2F AUTHENTICATE (U2F raw messages v1.2 §5) and returns the response data (the U2F JS
@@ -47,7 +50,7 @@ func (a *Authenticator) U2FAuthenticate(ctx context.Context, req ctap1.Authentic
 	var presence byte
 	switch req.Control {
 	case ctap1.ControlCheckOnly:
-		return nil, ctap1.SWConditionsNotSatisfied // "this handle is valid" (§5.1)
+		return nil, ctap1.SWConditionsNotSatisfied // "this handle is valid" (U2F raw messages v1.2 §5.1)
 	case ctap1.ControlEnforceUserPresence:
 		if !ap.UserPresent {
 			return nil, ctap1.SWConditionsNotSatisfied
@@ -79,13 +82,13 @@ func (a *Authenticator) HandleAPDU(ctx context.Context, apdu []byte, ap Approval
 	var sw ctap1.StatusWord
 	switch {
 	case err == nil:
-		return append(data, ctap1.SWNoError.Bytes()...)
+		return ctap1.EncodeResponse(data, ctap1.SWNoError)
 	case errors.As(err, &sw):
 		return sw.Bytes()
 	case errors.Is(err, ErrNotApproved):
 		return ctap1.SWConditionsNotSatisfied.Bytes()
 	}
-	return ctap1.StatusWord(0x6F00).Bytes()
+	return ctap1.SWNoPreciseDiagnosis.Bytes()
 }
 
 func (a *Authenticator) handleAPDU(ctx context.Context, apdu []byte, ap Approval, policy counter.Policy) ([]byte, error) {

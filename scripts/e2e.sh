@@ -1,9 +1,8 @@
 #!/usr/bin/env bash
 # Runs Twinkey's end-to-end tests (Playwright + Debian's Chromium). Arguments go to `playwright test`, e.g.
 #   scripts/e2e.sh tests/rp-virtual-authenticator.spec.js -g clone
-# It builds what the run needs: the extension (scripts/build-extension.sh, when present) and the test RP
-# (e2e/.bin/rp). Specs that need the extension skip themselves while dist/extension/manifest.json is absent.
-# Needs `cd e2e && npm ci` first (.ci/run does it).
+# It builds what the run needs: the extension (scripts/build-extension.sh) and the test RP (e2e/.bin/rp).
+# Needs e2e/node_modules and Chromium: `./build.sh setup` installs both (`./build.sh test` runs it first).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
@@ -17,13 +16,8 @@ if [ ! -x "${CHROMIUM:-/usr/bin/chromium}" ]; then
   exit 1
 fi
 
-if [ -x scripts/build-extension.sh ]; then
-  echo "== e2e: building the extension"
-  scripts/build-extension.sh
-fi
-if [ ! -f dist/extension/manifest.json ]; then
-  echo "== e2e: dist/extension/manifest.json is absent: extension specs will be skipped"
-fi
+echo "== e2e: building the extension"
+scripts/build-extension.sh
 
 echo "== e2e: building the test RP"
 GOFLAGS="${GOFLAGS:-} -buildvcs=false" go build -o e2e/.bin/rp ./e2e/rp

@@ -222,7 +222,7 @@ type HostU2FSignResult struct {
 // credential data (WebAuthn L3 §6.1, §6.5.1), checking that the credential ID is the one reported.
 func attestedKey(authData, credID []byte) ([]byte, error) {
 	const fixed = 32 + 1 + 4 + 16 // rpIdHash, flags, signCount, aaguid
-	if len(authData) < fixed+2 || authData[32]&0x40 == 0 {
+	if len(authData) < fixed+2 || webauthn.AuthenticatorFlags(authData[32])&webauthn.FlagAttestedCredentialData == 0 {
 		return nil, fmt.Errorf("%w: no attested credential data", ErrHostResult)
 	}
 	n := int(binary.BigEndian.Uint16(authData[fixed:]))

@@ -1,11 +1,17 @@
-// Package ctap1 implements the authenticator side of FIDO U2F raw messages (CTAP1): ISO 7816-4 command APDUs in
-// the extended-length form, the REGISTER, AUTHENTICATE and VERSION commands, their responses and status words.
+// Package ctap1 is the wire format of FIDO U2F raw messages (CTAP1), for both ends: ISO 7816-4 command APDUs in
+// the extended-length form, response APDUs and status words, and the data of REGISTER, AUTHENTICATE and VERSION
+// and of their responses. The authenticator (package core) parses commands and encodes responses; the client
+// (nativehost/ctap1) encodes commands and parses responses, with the same types.
 //
 // References: FIDO U2F Raw Message Formats v1.2 §3 (framing), §4 (REGISTER), §5 (AUTHENTICATE), §6 (VERSION);
-// ISO/IEC 7816-4 §5.1 (command APDU cases).
+// ISO/IEC 7816-4 §5.1 (command and response APDUs), §5.1.3 (status bytes).
 package ctap1
 
-import "fmt"
+import (
+	"encoding/binary"
+	"errors"
+	"fmt"
+)
 
 // Instruction is the INS byte of a U2F command APDU (U2F raw messages v1.2 §3).
 type Instruction byte
@@ -37,7 +43,8 @@ const (
 	ControlDontEnforceUserPresence Control = 0x08 // sign; the UP bit reports whether presence was observed
 )
 
-// StatusWord is SW1||SW2 of a response APDU (U2F raw messages v1.2 §3.3, ISO 7816-4 §5.1.3).
+// StatusWord is SW1||SW2 of a response APDU (U2F raw messages v1.2 §3.3, ISO 7816-4 §5.1.3). A StatusWord is an
+// error value: every parse failure of a command is one, and a client returns any status but SWNoError as one.
 type StatusWord uint16
 
 const (
@@ -47,6 +54,11 @@ const (
 	SWWrongLength            StatusWord = 0x6700
 	SWClaNotSupported        StatusWord = 0x6E00
 	SWInsNotSupported        StatusWord = 0x6D00
+	SWCommandNotAllowed      StatusWord = 0x6986 // ISO 7816-4 §5.1.3
+	// SWDataInvalid is ISO 7816-4's "reference data not usable"; some keys answer a foreign key handle with it.
+	SWDataInvalid StatusWord = 0x6984
+	// SWNoPreciseDiagnosis is ISO 7816-4's "no precise diagnosis": an internal failure, not described further.
+	SWNoPreciseDiagnosis StatusWord = 0x6F00
 )
 
 func (s StatusWord) String() string {
@@ -63,12 +75,18 @@ func (s StatusWord) String() string {
 		return "SW_CLA_NOT_SUPPORTED"
 	case SWInsNotSupported:
 		return "SW_INS_NOT_SUPPORTED"
+	case SWCommandNotAllowed:
+		return "SW_COMMAND_NOT_ALLOWED"
+	case SWDataInvalid:
+		return "SW_DATA_INVALID"
+	case SWNoPreciseDiagnosis:
+		return "SW_NO_PRECISE_DIAGNOSIS"
 	}
 	return fmt.Sprintf("SW(0x%04x)", uint16(s))
 }
 
-// Error makes a StatusWord usable as an error; every parse failure below is one.
-func (s StatusWord) Error() string { return "ctap1: " + s.String() }
+// Error makes a StatusWord usable as an error.
+func (s StatusWord) Error() string { return fmt.Sprintf("ctap1: %s (0x%04x)", s.String(), uint16(s)) }
 
 // Bytes is the two-byte trailer of a response APDU.
 func (s StatusWord) Bytes() []byte { return []byte{byte(s >> 8), byte(s)} }
@@ -131,15 +149,42 @@ func decodeLe(hi, lo byte) int {
 	return 65536
 }
 
-// Encode builds the extended-length form of c (always with Le, as strict keys expect).
-func (c Command) Encode() []byte {
+// ErrDataTooLong is returned by Command.Encode for data that does not fit the two-byte Lc.
+var ErrDataTooLong = errors.New("ctap1: APDU data longer than 65535 bytes")
+
+// Encode builds the extended-length form of c, always with Le = 0x0000 ("everything"), as strict keys expect
+// (case 2E without data, 4E with data):
+//
+//	without data: CLA INS P1 P2 | 00 00 00
+//	with data:    CLA INS P1 P2 | 00 Lc_hi Lc_lo | data | 00 00
+func (c Command) Encode() ([]byte, error) {
+	if len(c.Data) > 0xFFFF {
+		return nil, ErrDataTooLong
+	}
 	out := []byte{c.CLA, byte(c.INS), c.P1, c.P2}
 	if len(c.Data) > 0 {
 		out = append(out, 0x00, byte(len(c.Data)>>8), byte(len(c.Data)))
 		out = append(out, c.Data...)
-		return append(out, 0x00, 0x00)
+		return append(out, 0x00, 0x00), nil
 	}
-	return append(out, 0x00, 0x00, 0x00)
+	return append(out, 0x00, 0x00, 0x00), nil
+}
+
+// ErrMalformedResponse is returned for response APDUs and response data that do not follow U2F raw messages v1.2.
+var ErrMalformedResponse = errors.New("ctap1: malformed response")
+
+// EncodeResponse builds a response APDU: data || SW1 SW2 (ISO 7816-4 §5.1).
+func EncodeResponse(data []byte, sw StatusWord) []byte {
+	return append(append([]byte(nil), data...), sw.Bytes()...)
+}
+
+// ParseResponse splits a response APDU into its data and status word.
+func ParseResponse(resp []byte) ([]byte, StatusWord, error) {
+	if len(resp) < 2 {
+		return nil, 0, fmt.Errorf("%w: %d-byte response APDU", ErrMalformedResponse, len(resp))
+	}
+	n := len(resp) - 2
+	return resp[:n], StatusWord(binary.BigEndian.Uint16(resp[n:])), nil
 }
 
 // RegisterRequest is the data of REGISTER (U2F raw messages v1.2 §4.1).
@@ -150,6 +195,9 @@ func (c Command) Encode() []byte {
 type RegisterRequest struct {
 	Challenge, Application [32]byte
 }
+
+// Encode returns the command data.
+func (r RegisterRequest) Encode() []byte { return append(r.Challenge[:], r.Application[:]...) }
 
 // ParseRegisterRequest checks that data is exactly 64 bytes.
 func ParseRegisterRequest(data []byte) (RegisterRequest, error) {
@@ -173,6 +221,22 @@ type AuthenticateRequest struct {
 	Control                Control
 	Challenge, Application [32]byte
 	KeyHandle              []byte
+}
+
+// ErrKeyHandleTooLong is returned for a key handle that does not fit the one-byte length of AUTHENTICATE and of
+// the REGISTER response.
+var ErrKeyHandleTooLong = errors.New("ctap1: key handle longer than 255 bytes")
+
+// Encode returns the command data; the control byte goes in P1 (Command.P1).
+func (r AuthenticateRequest) Encode() ([]byte, error) {
+	if len(r.KeyHandle) > 255 {
+		return nil, ErrKeyHandleTooLong
+	}
+	out := make([]byte, 0, 65+len(r.KeyHandle))
+	out = append(out, r.Challenge[:]...)
+	out = append(out, r.Application[:]...)
+	out = append(out, byte(len(r.KeyHandle)))
+	return append(out, r.KeyHandle...), nil
 }
 
 // ParseAuthenticateRequest parses the data of AUTHENTICATE with control byte p1. An unknown control byte is

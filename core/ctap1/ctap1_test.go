@@ -57,13 +57,44 @@ func TestParseCommand(t *testing.T) {
 
 func TestEncodeParsesBack(t *testing.T) {
 	cmd := Command{INS: InsAuthenticate, P1: byte(ControlCheckOnly), Data: []byte{1, 2, 3}}
-	got, err := ParseCommand(cmd.Encode())
+	enc, err := cmd.Encode()
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := ParseCommand(enc)
 	if err != nil || got.INS != cmd.INS || got.P1 != cmd.P1 || !bytes.Equal(got.Data, cmd.Data) || got.Le != 65536 {
 		t.Fatalf("%+v %v", got, err)
 	}
-	// Chromium's VERSION request (PROTOCOLS §1.1): 00 03 00 00 00 00 00.
-	if v := (Command{INS: InsVersion}).Encode(); !bytes.Equal(v, []byte{0, 3, 0, 0, 0, 0, 0}) {
-		t.Fatalf("VERSION encodes as %x", v)
+	// VERSION in the extended form with Le (ISO 7816-4 §5.1 case 2E), as Chromium sends it: 00 03 00 00 00 00 00.
+	if v, err := (Command{INS: InsVersion}).Encode(); err != nil || !bytes.Equal(v, []byte{0, 3, 0, 0, 0, 0, 0}) {
+		t.Fatalf("VERSION encodes as %x (%v)", v, err)
+	}
+	if _, err := (Command{INS: InsRegister, Data: make([]byte, 0x10000)}).Encode(); err != ErrDataTooLong {
+		t.Fatalf("65536 bytes of data: %v, want ErrDataTooLong", err)
+	}
+	// Requests encode to what the authenticator's parsers read back.
+	reg := RegisterRequest{Challenge: [32]byte{1}, Application: [32]byte{2}}
+	if back, err := ParseRegisterRequest(reg.Encode()); err != nil || back != reg {
+		t.Fatalf("REGISTER data round trip: %+v %v", back, err)
+	}
+	auth := AuthenticateRequest{Control: ControlEnforceUserPresence, Challenge: [32]byte{3}, Application: [32]byte{4}, KeyHandle: []byte{5, 6}}
+	data, err := auth.Encode()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if back, err := ParseAuthenticateRequest(byte(auth.Control), data); err != nil || back.Challenge != auth.Challenge ||
+		back.Application != auth.Application || !bytes.Equal(back.KeyHandle, auth.KeyHandle) {
+		t.Fatalf("AUTHENTICATE data round trip: %+v %v", back, err)
+	}
+	if _, err := (AuthenticateRequest{KeyHandle: make([]byte, 256)}).Encode(); err != ErrKeyHandleTooLong {
+		t.Fatalf("256-byte key handle: %v, want ErrKeyHandleTooLong", err)
+	}
+	// Response APDUs.
+	if body, sw, err := ParseResponse(EncodeResponse([]byte{7}, SWNoError)); err != nil || sw != SWNoError || !bytes.Equal(body, []byte{7}) {
+		t.Fatalf("response round trip: %x %v %v", body, sw, err)
+	}
+	if _, _, err := ParseResponse([]byte{0x90}); err == nil {
+		t.Fatal("1-byte response APDU parsed")
 	}
 }
 
@@ -128,9 +159,14 @@ func TestSpecRegistrationExample(t *testing.T) {
 	if !ecdsa.VerifyASN1(cert.PublicKey.(*ecdsa.PublicKey), digest[:], sig) {
 		t.Fatal("the example's signature does not verify over RegisterSignedData")
 	}
-	enc, err := RegisterResponse{UserPublicKey: pub, KeyHandle: kh, Certificate: certRaw.FullBytes, Signature: sig}.Encode()
+	enc, err := RegisterResponse{PublicKey: [65]byte(pub), KeyHandle: kh, AttestationCert: certRaw.FullBytes, Signature: sig}.Encode()
 	if err != nil || !bytes.Equal(enc, raw) {
 		t.Fatalf("encoding the example's pieces does not rebuild it: %v", err)
+	}
+	parsed, err := ParseRegisterResponse(raw)
+	if err != nil || parsed.PublicKey != [65]byte(pub) || !bytes.Equal(parsed.KeyHandle, kh) ||
+		!bytes.Equal(parsed.AttestationCert, certRaw.FullBytes) || !bytes.Equal(parsed.Signature, sig) || !bytes.Equal(parsed.Raw, raw) {
+		t.Fatalf("parsing the example: %+v %v", parsed, err)
 	}
 }
 
@@ -151,6 +187,10 @@ func TestSpecAuthenticationExample(t *testing.T) {
 	}
 	if enc := (AuthenticateResponse{UserPresence: up, Counter: counter, Signature: raw[5:]}).Encode(); !bytes.Equal(enc, raw) {
 		t.Fatal("encoding the example's pieces does not rebuild it")
+	}
+	parsed, err := ParseAuthenticateResponse(raw)
+	if err != nil || parsed.UserPresence != up || parsed.Counter != counter || !bytes.Equal(parsed.Signature, raw[5:]) || !bytes.Equal(parsed.Raw, raw) {
+		t.Fatalf("parsing the example: %+v %v", parsed, err)
 	}
 }
 
@@ -199,4 +239,13 @@ func FuzzParseCommand(f *testing.F) {
 			}
 		}
 	})
+}
+
+func TestStatusWordNames(t *testing.T) {
+	if SWConditionsNotSatisfied.String() != "SW_CONDITIONS_NOT_SATISFIED" || StatusWord(0x6F01).String() != "SW(0x6f01)" {
+		t.Fatal("StatusWord.String")
+	}
+	if got := SWWrongData.Error(); got != "ctap1: SW_WRONG_DATA (0x6a80)" {
+		t.Fatalf("SWWrongData.Error() = %q", got)
+	}
 }

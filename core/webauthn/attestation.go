@@ -3,6 +3,8 @@ package webauthn
 import (
 	"crypto/sha256"
 	"errors"
+
+	"github.com/twinkey/twinkey/core/ctapcbor"
 )
 
 // AttestationFormat names an attestation statement format (WebAuthn L3 §8).
@@ -74,7 +76,21 @@ func EncodeAttestationObject(f AttestationFormat, in AttestationInput, sign Sign
 	default:
 		return nil, errors.New("webauthn: unknown attestation format " + string(f))
 	}
-	return ctap2Enc.Marshal(obj)
+	return ctapcbor.Marshal(obj)
+}
+
+// EncodeAttestationStatement builds the attestation object (WebAuthn L3 §6.5.4) of a statement that an
+// authenticator produced: a CTAP2 authenticatorMakeCredential response's fmt, attStmt and authData (CTAP 2.1
+// §6.1.2, §6.5.3 of WebAuthn L3), or a U2F registration in the fido-u2f format (WebAuthn L3 §8.6, CTAP 2.1 §10.2:
+// sig and x5c). Values of attStmt may be cbor.RawMessage, kept byte for byte. The object is CTAP2 canonical CBOR.
+func EncodeAttestationStatement(format AttestationFormat, attStmt map[string]any, authData []byte) ([]byte, error) {
+	if format == "" || len(authData) < authDataMinLength {
+		return nil, errors.New("webauthn: attestation object without fmt or authData")
+	}
+	if attStmt == nil {
+		attStmt = map[string]any{}
+	}
+	return ctapcbor.Marshal(attestationObject{Fmt: string(format), AttStmt: attStmt, AuthData: authData})
 }
 
 // RPIDHash is SHA-256 of the RP ID (or of the AppID for U2F-registered credentials).

@@ -12,20 +12,59 @@ import (
 
 	"github.com/tstranex/u2f"
 
+	u2fmsg "github.com/twinkey/twinkey/core/ctap1"
 	"github.com/twinkey/twinkey/nativehost/ctap1"
 	"github.com/twinkey/twinkey/nativehost/ctaphid"
 	"github.com/twinkey/twinkey/nativehost/simkey"
 )
 
-func TestEncodeAPDU(t *testing.T) {
-	// PROTOCOLS.md §1.1 worked encodings.
-	version, _ := ctap1.EncodeAPDU(ctap1.InsVersion, 0, 0, nil)
-	if !bytes.Equal(version, []byte{0, 3, 0, 0, 0, 0, 0}) {
-		t.Errorf("VERSION = % x", version)
+// recorder is a Transport that keeps the APDUs it is sent and answers each with the next canned response APDU.
+type recorder struct {
+	sent    [][]byte
+	answers [][]byte
+}
+
+func (r *recorder) Transact(_ context.Context, cmd ctaphid.Command, payload []byte, _ func(ctaphid.KeepaliveStatus)) ([]byte, error) {
+	if cmd != ctaphid.CmdMsg {
+		return nil, errors.New("not CTAPHID_MSG")
 	}
-	reg, _ := ctap1.EncodeAPDU(ctap1.InsRegister, 0, 0, make([]byte, 64))
-	if len(reg) != 73 || !bytes.Equal(reg[:7], []byte{0, 1, 0, 0, 0, 0, 0x40}) || !bytes.Equal(reg[71:], []byte{0, 0}) {
-		t.Errorf("REGISTER = % x", reg)
+	r.sent = append(r.sent, append([]byte(nil), payload...))
+	a := r.answers[0]
+	r.answers = r.answers[1:]
+	return a, nil
+}
+
+// TestClientAPDUsParseOnTheAuthenticatorSide: what the client sends is what the authenticator's parser (the same
+// core/ctap1 package) reads, and the client reads the status words keys answer a check-only with.
+func TestClientAPDUsParseOnTheAuthenticatorSide(t *testing.T) {
+	ctx := context.Background()
+	r := &recorder{answers: [][]byte{
+		append([]byte("U2F_V2"), 0x90, 0x00),
+		{0x69, 0x85}, {0x6A, 0x80}, {0x69, 0x84}, {0x67, 0x00}, {0x6D, 0x00},
+	}}
+	c := ctap1.NewClient(r, time.Millisecond)
+	if v, err := c.Version(ctx); err != nil || v != u2fmsg.Version {
+		t.Fatalf("Version = %q, %v", v, err)
+	}
+	app, kh := [32]byte{7}, []byte{1, 2, 3}
+	for i, want := range []bool{true, false, false, false} {
+		if mine, err := c.CheckKeyHandle(ctx, app, kh); err != nil || mine != want {
+			t.Fatalf("CheckKeyHandle #%d = %v, %v; want %v", i, mine, err, want)
+		}
+	}
+	if _, err := c.CheckKeyHandle(ctx, app, kh); !errors.Is(err, u2fmsg.SWInsNotSupported) {
+		t.Fatalf("CheckKeyHandle answered 6D00: %v", err)
+	}
+	if !bytes.Equal(r.sent[0], []byte{0, 3, 0, 0, 0, 0, 0}) {
+		t.Errorf("VERSION = % x", r.sent[0])
+	}
+	cmd, err := u2fmsg.ParseCommand(r.sent[1])
+	if err != nil || cmd.INS != u2fmsg.InsAuthenticate {
+		t.Fatalf("check-only APDU %x: %+v %v", r.sent[1], cmd, err)
+	}
+	req, err := u2fmsg.ParseAuthenticateRequest(cmd.P1, cmd.Data)
+	if err != nil || req.Control != u2fmsg.ControlCheckOnly || req.Application != app || !bytes.Equal(req.KeyHandle, kh) {
+		t.Fatalf("check-only request %+v %v", req, err)
 	}
 }
 
@@ -131,11 +170,5 @@ func TestPollingHonoursContext(t *testing.T) {
 	var app [32]byte
 	if _, err := c.Register(ctx, app, app, nil); !errors.Is(err, context.DeadlineExceeded) {
 		t.Fatalf("Register = %v, want DeadlineExceeded", err)
-	}
-}
-
-func TestStatusWordStrings(t *testing.T) {
-	if ctap1.SWConditionsNotSatisfied.String() != "CONDITIONS_NOT_SATISFIED" || ctap1.StatusWord(0x6F00).String() != "StatusWord(0x6f00)" {
-		t.Fatal("StatusWord.String")
 	}
 }

@@ -1,11 +1,12 @@
-// Package ctap2 is the client side of the CTAP2 authenticator API (CTAP 2.1 §6; PROTOCOLS.md §6) over
+// Package ctap2 is the client side of the CTAP2 authenticator API (CTAP 2.1 §6) over
 // CTAPHID_CBOR: authenticatorGetInfo, makeCredential, getAssertion, getNextAssertion and clientPIN with PIN/UV
 // auth protocols 1 and 2.
 //
-// Requests are encoded in CTAP2 canonical CBOR (§4.3). Responses are decoded strictly (no duplicate keys, no
-// indefinite lengths, no tags, bounded nesting) but map key order is not enforced: virtual-fido, one of the
-// authenticators we test against, emits struct-ordered maps. Nothing decoded here is forwarded as-is except
-// authenticatorData and signatures, which are byte strings.
+// Requests are encoded in CTAP2 canonical CBOR and responses decoded strictly, without enforcing map key order
+// (core/ctapcbor): virtual-fido, one of the authenticators we test against, emits struct-ordered maps. The
+// formats inside the responses are core/webauthn's (authenticator data, attestation objects) and core/cose's
+// (key agreement). Nothing decoded here is forwarded as-is except authenticatorData and signatures, which are
+// byte strings.
 package ctap2
 
 import (
@@ -15,6 +16,9 @@ import (
 
 	"github.com/fxamacker/cbor/v2"
 
+	"github.com/twinkey/twinkey/core/cose"
+	"github.com/twinkey/twinkey/core/ctapcbor"
+	"github.com/twinkey/twinkey/core/webauthn"
 	"github.com/twinkey/twinkey/nativehost/ctaphid"
 )
 
@@ -23,7 +27,7 @@ type Transport interface {
 	Transact(ctx context.Context, cmd ctaphid.Command, payload []byte, onKeepalive func(ctaphid.KeepaliveStatus)) ([]byte, error)
 }
 
-// Command is a CTAP2 command byte (§6.1).
+// Command is a CTAP2 command byte (CTAP 2.1 §8.1).
 type Command byte
 
 // CTAP2 commands used by this client.
@@ -63,42 +67,18 @@ var (
 	ErrRequestTooLarge   = errors.New("ctap2: request larger than the authenticator's maxMsgSize")
 )
 
-// defaultMaxMsgSize is assumed until getInfo says otherwise (§6.1).
+// authDataMinLength is the length of authenticator data without attested credential data or extensions
+// (WebAuthn L3 §6.1: rpIdHash, flags, signCount); webauthn.ParseAuthenticatorData reads the rest.
+const authDataMinLength = 37
+
+// defaultMaxMsgSize is assumed until getInfo's maxMsgSize says otherwise (CTAP 2.1 §6.4).
 const defaultMaxMsgSize = 1024
 
-var (
-	encMode = mustEncMode()
-	decMode = mustDecMode()
-)
-
-func mustEncMode() cbor.EncMode {
-	em, err := cbor.CTAP2EncOptions().EncMode()
-	if err != nil {
-		panic(err) // static options
-	}
-	return em
-}
-
-func mustDecMode() cbor.DecMode {
-	dm, err := cbor.DecOptions{
-		DupMapKey:        cbor.DupMapKeyEnforcedAPF,
-		IndefLength:      cbor.IndefLengthForbidden,
-		TagsMd:           cbor.TagsForbidden,
-		MaxNestedLevels:  16,
-		MaxArrayElements: 4096,
-		MaxMapPairs:      4096,
-	}.DecMode()
-	if err != nil {
-		panic(err) // static options
-	}
-	return dm
-}
-
 // Marshal encodes v in CTAP2 canonical CBOR.
-func Marshal(v any) ([]byte, error) { return encMode.Marshal(v) }
+func Marshal(v any) ([]byte, error) { return ctapcbor.Marshal(v) }
 
 // Unmarshal decodes an authenticator's CBOR strictly (see the package comment).
-func Unmarshal(data []byte, v any) error { return decMode.Unmarshal(data, v) }
+func Unmarshal(data []byte, v any) error { return ctapcbor.Unmarshal(data, v) }
 
 // Client sends CTAP2 commands over a Transport. It is not safe for concurrent use; the Transport serialises
 // transactions anyway.
@@ -115,7 +95,7 @@ func NewClient(t Transport) *Client { return &Client{t: t, maxMsgSize: defaultMa
 func (c *Client) call(ctx context.Context, cmd Command, req, resp any, onKeepalive func(ctaphid.KeepaliveStatus)) error {
 	payload := []byte{byte(cmd)}
 	if req != nil {
-		enc, err := encMode.Marshal(req)
+		enc, err := ctapcbor.Marshal(req)
 		if err != nil {
 			return fmt.Errorf("ctap2: encoding %s: %w", cmd, err)
 		}
@@ -140,13 +120,13 @@ func (c *Client) call(ctx context.Context, cmd Command, req, resp any, onKeepali
 	if len(out) == 1 {
 		return fmt.Errorf("%w: %s: no response map", ErrMalformedResponse, cmd)
 	}
-	if err := decMode.Unmarshal(out[1:], resp); err != nil {
+	if err := ctapcbor.Unmarshal(out[1:], resp); err != nil {
 		return fmt.Errorf("%w: %s: %w", ErrMalformedResponse, cmd, err)
 	}
 	return nil
 }
 
-// Info is the authenticatorGetInfo response (§6.2); only the members a client acts on.
+// Info is the authenticatorGetInfo response (CTAP 2.1 §6.4); only the members a client acts on.
 type Info struct {
 	Versions                 []string              `cbor:"1,keyasint"`
 	Extensions               []string              `cbor:"2,keyasint,omitempty"`
@@ -171,7 +151,7 @@ func (i *Info) HasVersion(v string) bool {
 	return false
 }
 
-// Option returns an option's value and whether the authenticator reported it (absent and false differ, §6.2).
+// Option returns an option's value and whether the authenticator reported it (absent and false differ, CTAP 2.1 §6.4).
 func (i *Info) Option(name string) (value, present bool) {
 	value, present = i.Options[name]
 	return value, present
@@ -218,10 +198,10 @@ type CredentialDescriptor struct {
 	Transports []string `cbor:"transports,omitempty"`
 }
 
-// AlgES256 is COSE ES256 (ECDSA P-256 with SHA-256).
-const AlgES256 = -7
+// AlgES256 is COSE ES256 (ECDSA P-256 with SHA-256, RFC 9053 §2.1) as a credential parameter's alg.
+const AlgES256 = int64(cose.AlgES256)
 
-// MakeCredentialRequest holds authenticatorMakeCredential's parameters (§6.3).
+// MakeCredentialRequest holds authenticatorMakeCredential's parameters (CTAP 2.1 §6.1).
 type MakeCredentialRequest struct {
 	ClientDataHash    []byte                 `cbor:"1,keyasint"`
 	RP                RPEntity               `cbor:"2,keyasint"`
@@ -234,7 +214,7 @@ type MakeCredentialRequest struct {
 	PinUvAuthProtocol uint64                 `cbor:"9,keyasint,omitempty"`
 }
 
-// MakeCredentialResponse is authenticatorMakeCredential's answer (§6.3).
+// MakeCredentialResponse is authenticatorMakeCredential's answer (CTAP 2.1 §6.1).
 type MakeCredentialResponse struct {
 	Format   string          `cbor:"1,keyasint"`
 	AuthData []byte          `cbor:"2,keyasint"`
@@ -254,27 +234,22 @@ func (c *Client) MakeCredential(ctx context.Context, req *MakeCredentialRequest,
 	return &resp, nil
 }
 
-// attestationObject is the WebAuthn attestation object with text keys (W3C §6.5.4; PROTOCOLS.md §4.4).
-type attestationObject struct {
-	Format   string                     `cbor:"fmt"`
-	AttStmt  map[string]cbor.RawMessage `cbor:"attStmt"`
-	AuthData []byte                     `cbor:"authData"`
-}
-
-// AttestationObject re-encodes the response as a WebAuthn attestationObject: text keys "fmt", "attStmt",
-// "authData", canonical order. attStmt must be a text-keyed map; its values are kept byte for byte.
+// AttestationObject re-encodes the response as a WebAuthn attestationObject (WebAuthn L3 §6.5.4): text keys
+// "fmt", "attStmt", "authData", canonical order. attStmt must be a text-keyed map; its values are kept byte for
+// byte.
 func (r *MakeCredentialResponse) AttestationObject() ([]byte, error) {
 	var stmt map[string]cbor.RawMessage
-	if err := decMode.Unmarshal(r.AttStmt, &stmt); err != nil {
+	if err := ctapcbor.Unmarshal(r.AttStmt, &stmt); err != nil {
 		return nil, fmt.Errorf("%w: attStmt is not a text-keyed map: %w", ErrMalformedResponse, err)
 	}
-	if stmt == nil {
-		stmt = map[string]cbor.RawMessage{}
+	members := make(map[string]any, len(stmt))
+	for k, v := range stmt {
+		members[k] = v
 	}
-	return encMode.Marshal(attestationObject{Format: r.Format, AttStmt: stmt, AuthData: r.AuthData})
+	return webauthn.EncodeAttestationStatement(webauthn.AttestationFormat(r.Format), members, r.AuthData)
 }
 
-// GetAssertionRequest holds authenticatorGetAssertion's parameters (§6.4).
+// GetAssertionRequest holds authenticatorGetAssertion's parameters (CTAP 2.1 §6.2).
 type GetAssertionRequest struct {
 	RPID              string                 `cbor:"1,keyasint"`
 	ClientDataHash    []byte                 `cbor:"2,keyasint"`
@@ -285,7 +260,7 @@ type GetAssertionRequest struct {
 	PinUvAuthProtocol uint64                 `cbor:"7,keyasint,omitempty"`
 }
 
-// GetAssertionResponse is authenticatorGetAssertion's answer (§6.4).
+// GetAssertionResponse is authenticatorGetAssertion's answer (CTAP 2.1 §6.2).
 type GetAssertionResponse struct {
 	Credential          *CredentialDescriptor `cbor:"1,keyasint,omitempty"`
 	AuthData            []byte                `cbor:"2,keyasint"`
@@ -301,19 +276,19 @@ func (c *Client) GetAssertion(ctx context.Context, req *GetAssertionRequest, onK
 	if err := c.call(ctx, CmdGetAssertion, req, &resp, onKeepalive); err != nil {
 		return nil, err
 	}
-	if len(resp.AuthData) < authDataMinLen || len(resp.Signature) == 0 {
+	if len(resp.AuthData) < authDataMinLength || len(resp.Signature) == 0 {
 		return nil, fmt.Errorf("%w: getAssertion lacks authData or signature", ErrMalformedResponse)
 	}
 	return &resp, nil
 }
 
-// GetNextAssertion fetches the next of NumberOfCredentials assertions (§6.4).
+// GetNextAssertion fetches the next of NumberOfCredentials assertions (CTAP 2.1 §6.3).
 func (c *Client) GetNextAssertion(ctx context.Context) (*GetAssertionResponse, error) {
 	var resp GetAssertionResponse
 	if err := c.call(ctx, CmdGetNextAssertion, nil, &resp, nil); err != nil {
 		return nil, err
 	}
-	if len(resp.AuthData) < authDataMinLen || len(resp.Signature) == 0 {
+	if len(resp.AuthData) < authDataMinLength || len(resp.Signature) == 0 {
 		return nil, fmt.Errorf("%w: getNextAssertion lacks authData or signature", ErrMalformedResponse)
 	}
 	return &resp, nil

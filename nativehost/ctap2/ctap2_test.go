@@ -9,6 +9,7 @@ import (
 
 	"github.com/fxamacker/cbor/v2"
 
+	"github.com/twinkey/twinkey/core/webauthn"
 	"github.com/twinkey/twinkey/nativehost/ctap2"
 	"github.com/twinkey/twinkey/nativehost/ctaphid"
 	"github.com/twinkey/twinkey/nativehost/simkey"
@@ -63,11 +64,12 @@ func TestAgainstVirtualFido(t *testing.T) {
 	if err != nil {
 		t.Fatalf("MakeCredential: %v", err)
 	}
-	ad, err := ctap2.ParseAuthenticatorData(mc.AuthData)
+	ad, err := webauthn.ParseAuthenticatorData(mc.AuthData)
 	if err != nil {
 		t.Fatalf("ParseAuthenticatorData: %v", err)
 	}
-	if ad.RPIDHash != sha256.Sum256([]byte("example.com")) || ad.Flags&(ctap2.FlagAttested|ctap2.FlagUserPresent) != ctap2.FlagAttested|ctap2.FlagUserPresent {
+	const upAT = webauthn.FlagAttestedCredentialData | webauthn.FlagUserPresent
+	if ad.RPIDHash != sha256.Sum256([]byte("example.com")) || ad.Flags&upAT != upAT || ad.AttestedCredential == nil {
 		t.Fatalf("authData = %+v", ad)
 	}
 	attObj, err := mc.AttestationObject()
@@ -85,18 +87,18 @@ func TestAgainstVirtualFido(t *testing.T) {
 
 	cdh := sha256.Sum256([]byte("login"))
 	ga, err := c.GetAssertion(ctx, &ctap2.GetAssertionRequest{RPID: "example.com", ClientDataHash: cdh[:],
-		AllowList: []ctap2.CredentialDescriptor{{Type: "public-key", ID: ad.CredentialID}},
+		AllowList: []ctap2.CredentialDescriptor{{Type: "public-key", ID: ad.AttestedCredential.CredentialID}},
 		Options:   map[string]bool{"up": true}}, nil)
 	if err != nil {
 		t.Fatalf("GetAssertion: %v", err)
 	}
-	gad, err := ctap2.ParseAuthenticatorData(ga.AuthData)
-	if err != nil || gad.Flags&ctap2.FlagUserPresent == 0 || gad.SignCount <= ad.SignCount {
+	gad, err := webauthn.ParseAuthenticatorData(ga.AuthData)
+	if err != nil || gad.Flags&webauthn.FlagUserPresent == 0 || gad.SignCount <= ad.SignCount {
 		t.Fatalf("assertion authData %+v, %v", gad, err)
 	}
 
 	_, err = c.GetAssertion(ctx, &ctap2.GetAssertionRequest{RPID: "other.example", ClientDataHash: cdh[:],
-		AllowList: []ctap2.CredentialDescriptor{{Type: "public-key", ID: ad.CredentialID}}}, nil)
+		AllowList: []ctap2.CredentialDescriptor{{Type: "public-key", ID: ad.AttestedCredential.CredentialID}}}, nil)
 	if !errors.Is(err, ctap2.StatusNoCredentials) {
 		t.Fatalf("GetAssertion(other RP) = %v, want NO_CREDENTIALS", err)
 	}

@@ -14,9 +14,11 @@ import (
 	"fmt"
 	"io"
 	"unicode/utf8"
+
+	"github.com/twinkey/twinkey/core/cose"
 )
 
-// PINProtocol is a PIN/UV auth protocol number (CTAP 2.1 §6.5.6, §6.5.7; PROTOCOLS.md §6.5).
+// PINProtocol is a PIN/UV auth protocol number (CTAP 2.1 §6.5.6, §6.5.7).
 type PINProtocol uint64
 
 // PIN/UV auth protocols.
@@ -25,7 +27,7 @@ const (
 	PINProtocolTwo PINProtocol = 2
 )
 
-// ClientPINSubcommand is an authenticatorClientPIN subCommand (§6.5).
+// ClientPINSubcommand is an authenticatorClientPIN subCommand (CTAP 2.1 §6.5.5).
 type ClientPINSubcommand uint64
 
 // Subcommands used by this client.
@@ -36,7 +38,7 @@ const (
 	SubGetPinUvAuthTokenUsingPinWithPermissons ClientPINSubcommand = 0x09
 )
 
-// Permission is a pinUvAuthToken permission bit (§6.5).
+// Permission is a pinUvAuthToken permission bit (CTAP 2.1 §6.5.5.7).
 type Permission uint64
 
 // Permissions.
@@ -54,29 +56,20 @@ var (
 	ErrBadPINToken         = errors.New("ctap2: the key returned an undecryptable pinUvAuthToken")
 )
 
-// coseKeyAgreement is a COSE_Key for ECDH-ES+HKDF-256 on P-256 (alg -25).
-type coseKeyAgreement struct {
-	Kty int64  `cbor:"1,keyasint"`
-	Alg int64  `cbor:"3,keyasint"`
-	Crv int64  `cbor:"-1,keyasint"`
-	X   []byte `cbor:"-2,keyasint"`
-	Y   []byte `cbor:"-3,keyasint"`
-}
-
 type clientPINRequest struct {
 	Protocol     PINProtocol         `cbor:"1,keyasint"`
 	Subcommand   ClientPINSubcommand `cbor:"2,keyasint"`
-	KeyAgreement *coseKeyAgreement   `cbor:"3,keyasint,omitempty"`
+	KeyAgreement *cose.EC2Key        `cbor:"3,keyasint,omitempty"`
 	PinHashEnc   []byte              `cbor:"6,keyasint,omitempty"`
 	Permissions  Permission          `cbor:"9,keyasint,omitempty"`
 	RPID         string              `cbor:"10,keyasint,omitempty"`
 }
 
 type clientPINResponse struct {
-	KeyAgreement    *coseKeyAgreement `cbor:"1,keyasint,omitempty"`
-	PinUvAuthToken  []byte            `cbor:"2,keyasint,omitempty"`
-	PINRetries      *uint64           `cbor:"3,keyasint,omitempty"`
-	PowerCycleState bool              `cbor:"4,keyasint,omitempty"`
+	KeyAgreement    *cose.EC2Key `cbor:"1,keyasint,omitempty"`
+	PinUvAuthToken  []byte       `cbor:"2,keyasint,omitempty"`
+	PINRetries      *uint64      `cbor:"3,keyasint,omitempty"`
+	PowerCycleState bool         `cbor:"4,keyasint,omitempty"`
 }
 
 // GetPINRetries returns the PIN retries left and whether the key needs a power cycle before the next attempt.
@@ -94,7 +87,7 @@ func (c *Client) GetPINRetries(ctx context.Context, p PINProtocol) (retries int,
 // sharedSecret is the platform side of one key agreement.
 type sharedSecret struct {
 	protocol PINProtocol
-	platform *coseKeyAgreement // our ephemeral public key, sent to the authenticator
+	platform *cose.EC2Key // our ephemeral public key, sent to the authenticator
 	hmacKey  []byte
 	aesKey   []byte
 }
@@ -106,11 +99,14 @@ func (c *Client) keyAgreement(ctx context.Context, p PINProtocol) (*sharedSecret
 	if err := c.call(ctx, CmdClientPIN, &clientPINRequest{Protocol: p, Subcommand: SubGetKeyAgreement}, &resp, nil); err != nil {
 		return nil, err
 	}
-	peer := resp.KeyAgreement
-	if peer == nil || peer.Kty != 2 || peer.Crv != 1 || len(peer.X) != 32 || len(peer.Y) != 32 {
+	if resp.KeyAgreement == nil {
 		return nil, ErrInvalidKeyAgreement
 	}
-	peerKey, err := ecdh.P256().NewPublicKey(append(append([]byte{4}, peer.X...), peer.Y...))
+	peer, err := resp.KeyAgreement.P256Point()
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrInvalidKeyAgreement, err)
+	}
+	peerKey, err := ecdh.P256().NewPublicKey(peer)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrInvalidKeyAgreement, err)
 	}
@@ -122,8 +118,11 @@ func (c *Client) keyAgreement(ctx context.Context, p PINProtocol) (*sharedSecret
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrInvalidKeyAgreement, err)
 	}
-	pub := priv.PublicKey().Bytes()
-	s := &sharedSecret{protocol: p, platform: &coseKeyAgreement{Kty: 2, Alg: -25, Crv: 1, X: pub[1:33], Y: pub[33:65]}}
+	platform, err := cose.NewEC2P256(cose.AlgECDHESHKDF256, priv.PublicKey().Bytes())
+	if err != nil {
+		return nil, err
+	}
+	s := &sharedSecret{protocol: p, platform: &platform}
 	switch p {
 	case PINProtocolOne:
 		h := sha256.Sum256(z)

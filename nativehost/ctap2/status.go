@@ -2,7 +2,7 @@ package ctap2
 
 import "fmt"
 
-// StatusCode is the first byte of every CTAP2 response (CTAP 2.1 §8.2; PROTOCOLS.md §6.6). Any value other than
+// StatusCode is the first byte of every CTAP2 response (CTAP 2.1 §8.2). Any value other than
 // StatusOK is an error value.
 type StatusCode byte
 

@@ -2,12 +2,12 @@ package fido
 
 import (
 	"context"
-	"encoding/binary"
 	"errors"
 	"fmt"
 	"slices"
 
-	"github.com/twinkey/twinkey/nativehost/ctap1"
+	u2fmsg "github.com/twinkey/twinkey/core/ctap1"
+	"github.com/twinkey/twinkey/core/webauthn"
 	"github.com/twinkey/twinkey/nativehost/ctap2"
 )
 
@@ -147,18 +147,18 @@ func (a *Authenticator) makeCredentialCTAP2(ctx context.Context, p *MakeCredenti
 	if err != nil {
 		return nil, err
 	}
-	ad, err := ctap2.ParseAuthenticatorData(resp.AuthData)
+	ad, err := webauthn.ParseAuthenticatorData(resp.AuthData)
 	if err != nil {
 		return nil, err
 	}
-	if ad.CredentialID == nil || ad.RPIDHash != appParam(p.RPID) {
+	if ad.AttestedCredential == nil || ad.RPIDHash != appParam(p.RPID) {
 		return nil, fmt.Errorf("%w: makeCredential authData lacks a credential for this RP", ctap2.ErrMalformedResponse)
 	}
 	attObj, err := resp.AttestationObject()
 	if err != nil {
 		return nil, err
 	}
-	return &Registration{CredentialID: ad.CredentialID, AttestationObject: attObj, AuthenticatorData: resp.AuthData,
+	return &Registration{CredentialID: ad.AttestedCredential.CredentialID, AttestationObject: attObj, AuthenticatorData: resp.AuthData,
 		Transports: a.transports(), Protocol: "ctap2"}, nil
 }
 
@@ -273,43 +273,23 @@ func (a *Authenticator) makeCredentialU2F(ctx context.Context, p *MakeCredential
 		Transports: []string{"usb"}, Protocol: "ctap1"}, nil
 }
 
-// coseES256 is a COSE_Key for an ES256 public key (PROTOCOLS.md §4.3).
-type coseES256 struct {
-	Kty int64  `cbor:"1,keyasint"`
-	Alg int64  `cbor:"3,keyasint"`
-	Crv int64  `cbor:"-1,keyasint"`
-	X   []byte `cbor:"-2,keyasint"`
-	Y   []byte `cbor:"-3,keyasint"`
-}
-
-type fidoU2FStatement struct {
-	Sig []byte   `cbor:"sig"`
-	X5c [][]byte `cbor:"x5c"`
-}
-
-type attestationObjectU2F struct {
-	Format   string           `cbor:"fmt"`
-	AttStmt  fidoU2FStatement `cbor:"attStmt"`
-	AuthData []byte           `cbor:"authData"`
-}
-
 // FIDOU2FAttestation converts a U2F REGISTER response into WebAuthn authenticatorData and a "fido-u2f"
-// attestationObject (W3C §8.6; PROTOCOLS.md §4.5):
+// attestationObject (WebAuthn L3 §8.6, CTAP 2.1 §10.2):
 //
-//	authData = app[32] | flags 0x41 (UP|AT) | counter 00000000 | aaguid 16x00 | L[2] | keyHandle | COSE_Key
+//	authData = app[32] | flags UP|AT | counter 00000000 | aaguid 16x00 | L[2] | keyHandle | COSE_Key
 //	attStmt  = {sig: registration signature, x5c: [attestation certificate]}
-func FIDOU2FAttestation(app [32]byte, reg *ctap1.RegisterResponse) (authData, attestationObject []byte, err error) {
-	key, err := ctap2.Marshal(coseES256{Kty: 2, Alg: ctap2.AlgES256, Crv: 1, X: reg.PublicKey[1:33], Y: reg.PublicKey[33:65]})
+func FIDOU2FAttestation(app [32]byte, reg *u2fmsg.RegisterResponse) (authData, attestationObject []byte, err error) {
+	key, err := webauthn.EncodeCOSEKey(reg.PublicKey[:])
 	if err != nil {
 		return nil, nil, err
 	}
-	authData = append(app[:], ctap2.FlagUserPresent|ctap2.FlagAttested, 0, 0, 0, 0)
-	authData = append(authData, make([]byte, 16)...)
-	authData = binary.BigEndian.AppendUint16(authData, uint16(len(reg.KeyHandle)))
-	authData = append(authData, reg.KeyHandle...)
-	authData = append(authData, key...)
-	attestationObject, err = ctap2.Marshal(attestationObjectU2F{Format: "fido-u2f",
-		AttStmt: fidoU2FStatement{Sig: reg.Signature, X5c: [][]byte{reg.AttestationCert}}, AuthData: authData})
+	authData, err = webauthn.AuthenticatorData{RPIDHash: app, Flags: webauthn.FlagUserPresent,
+		AttestedCredential: &webauthn.AttestedCredentialData{CredentialID: reg.KeyHandle, CredentialPublicKey: key}}.Encode()
+	if err != nil {
+		return nil, nil, err
+	}
+	attestationObject, err = webauthn.EncodeAttestationStatement(webauthn.FormatFIDOU2F,
+		map[string]any{"sig": reg.Signature, "x5c": [][]byte{reg.AttestationCert}}, authData)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -387,7 +367,7 @@ func (a *Authenticator) getAssertionCTAP2(ctx context.Context, p *GetAssertionPa
 			return nil, err
 		}
 	}
-	ad, err := ctap2.ParseAuthenticatorData(resp.AuthData)
+	ad, err := webauthn.ParseAuthenticatorData(resp.AuthData)
 	if err != nil {
 		return nil, err
 	}
@@ -475,8 +455,11 @@ func (a *Authenticator) getAssertionU2F(ctx context.Context, p *GetAssertionPara
 			if err != nil {
 				return nil, err
 			}
-			authData := append(c.app[:], resp.UserPresence&ctap2.FlagUserPresent)
-			authData = binary.BigEndian.AppendUint32(authData, resp.Counter)
+			authData, err := webauthn.AuthenticatorData{RPIDHash: c.app, SignCount: resp.Counter,
+				Flags: webauthn.AuthenticatorFlags(resp.UserPresence) & webauthn.FlagUserPresent}.Encode()
+			if err != nil {
+				return nil, err
+			}
 			return &Assertion{CredentialID: id, AuthenticatorData: authData, Signature: resp.Signature,
 				AppIDUsed: c.appID, Protocol: "ctap1"}, nil
 		}

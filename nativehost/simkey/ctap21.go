@@ -25,6 +25,7 @@ import (
 
 	"github.com/fxamacker/cbor/v2"
 
+	"github.com/twinkey/twinkey/core/cose"
 	"github.com/twinkey/twinkey/nativehost/ctaphid"
 )
 
@@ -466,15 +467,6 @@ func (k *CTAP21Key) offers(protocol int) bool {
 	return false
 }
 
-// coseKey is a COSE_Key on P-256 (RFC 9053 §7.1.1).
-type coseKey struct {
-	Kty int    `cbor:"1,keyasint"`
-	Alg int    `cbor:"3,keyasint"`
-	Crv int    `cbor:"-1,keyasint"`
-	X   []byte `cbor:"-2,keyasint"`
-	Y   []byte `cbor:"-3,keyasint"`
-}
-
 // clientPIN runs authenticatorClientPIN (§6.5.5).
 func (k *CTAP21Key) clientPIN(a ctap21Args) []byte {
 	var protocol, sub int
@@ -493,8 +485,11 @@ func (k *CTAP21Key) clientPIN(a ctap21Args) []byte {
 	case 0x01: // getPINRetries
 		return okCBOR(map[int]any{0x03: k.st.Retries})
 	case 0x02: // getKeyAgreement
-		pub := k.agree.PublicKey().Bytes()
-		return okCBOR(map[int]any{0x01: coseKey{Kty: 2, Alg: -25, Crv: 1, X: pub[1:33], Y: pub[33:65]}})
+		pub, err := cose.NewEC2P256(cose.AlgECDHESHKDF256, k.agree.PublicKey().Bytes())
+		if err != nil {
+			return status(st21InvalidParameter)
+		}
+		return okCBOR(map[int]any{0x01: pub})
 	case 0x05, 0x09: // getPinToken, getPinUvAuthTokenUsingPinWithPermissions
 		return k.pinToken(a, protocol, sub)
 	}
@@ -503,7 +498,7 @@ func (k *CTAP21Key) clientPIN(a ctap21Args) []byte {
 
 // pinToken checks the PIN and issues a token (§6.5.5.7.1, §6.5.5.7.2).
 func (k *CTAP21Key) pinToken(a ctap21Args, protocol, sub int) []byte {
-	var peer coseKey
+	var peer cose.EC2Key
 	var pinHashEnc []byte
 	var perms int
 	var rpID string
@@ -569,11 +564,12 @@ func (k *CTAP21Key) pinToken(a ctap21Args, protocol, sub int) []byte {
 
 // sharedSecret is ecdh(peer) of the protocol (§6.5.6: SHA-256(Z); §6.5.7: HKDF-SHA-256 of Z, 64 bytes: the
 // HMAC key then the AES key).
-func (k *CTAP21Key) sharedSecret(protocol int, peer coseKey) ([]byte, error) {
-	if peer.Kty != 2 || peer.Crv != 1 || len(peer.X) != 32 || len(peer.Y) != 32 {
-		return nil, errors.New("bad key agreement key")
+func (k *CTAP21Key) sharedSecret(protocol int, peer cose.EC2Key) ([]byte, error) {
+	point, err := peer.P256Point()
+	if err != nil {
+		return nil, err
 	}
-	pub, err := ecdh.P256().NewPublicKey(append(append([]byte{4}, peer.X...), peer.Y...))
+	pub, err := ecdh.P256().NewPublicKey(point)
 	if err != nil {
 		return nil, err
 	}
@@ -789,8 +785,10 @@ func (k *CTAP21Key) makeCredential(tx *ctap21Transaction, a ctap21Args) []byte {
 	cred := &ctap21Credential{ID: id, RPID: rp.ID, PrivateKey: der, UserID: user.ID, UserName: user.Name,
 		DisplayName: user.DisplayName, Discoverable: opts["rk"]}
 	pub, _ := priv.PublicKey.ECDH()
-	pt := pub.Bytes()
-	cose, _ := ctap2CBOR.Marshal(coseKey{Kty: 2, Alg: -7, Crv: 1, X: pt[1:33], Y: pt[33:65]})
+	coseKey, err := cose.EncodeP256(cose.AlgES256, pub.Bytes())
+	if err != nil {
+		return status(st21InvalidParameter)
+	}
 
 	k.mu.Lock()
 	defer k.mu.Unlock()
@@ -805,7 +803,7 @@ func (k *CTAP21Key) makeCredential(tx *ctap21Transaction, a ctap21Args) []byte {
 	}
 	ad = append(ad, k.st.AAGUID...)
 	ad = binary.BigEndian.AppendUint16(ad, uint16(len(id)))
-	ad = append(append(ad, id...), cose...)
+	ad = append(append(ad, id...), coseKey...)
 	sig, err := sign(priv, ad, cdh)
 	if err != nil {
 		return status(st21InvalidParameter)

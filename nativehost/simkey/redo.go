@@ -1,10 +1,10 @@
 package simkey
 
 import (
-	"encoding/binary"
-
 	"github.com/fxamacker/cbor/v2"
 
+	"github.com/twinkey/twinkey/core/cose"
+	"github.com/twinkey/twinkey/core/webauthn"
 	"github.com/twinkey/twinkey/nativehost/ctaphid"
 )
 
@@ -78,18 +78,15 @@ func malformedCredentialKey(resp []byte) bool {
 	var m struct {
 		AuthData []byte `cbor:"2,keyasint"`
 	}
-	if cbor.Unmarshal(resp[1:], &m) != nil || len(m.AuthData) < 55 || m.AuthData[32]&0x40 == 0 {
+	if cbor.Unmarshal(resp[1:], &m) != nil {
 		return false
 	}
-	n := int(binary.BigEndian.Uint16(m.AuthData[53:55]))
-	if len(m.AuthData) < 55+n {
+	ad, err := webauthn.ParseAuthenticatorData(m.AuthData)
+	if err != nil || ad.AttestedCredential == nil {
 		return false
 	}
-	var key struct {
-		X []byte `cbor:"-2,keyasint"`
-		Y []byte `cbor:"-3,keyasint"`
-	}
-	if _, err := cbor.UnmarshalFirst(m.AuthData[55+n:], &key); err != nil {
+	var key cose.EC2Key
+	if cbor.Unmarshal(ad.AttestedCredential.CredentialPublicKey, &key) != nil {
 		return false
 	}
 	return len(key.X) != 32 || len(key.Y) != 32

@@ -1,10 +1,12 @@
 package main
 
 import (
+	"bytes"
 	"crypto/sha256"
 	"crypto/x509"
 	"encoding/base64"
 	"encoding/json"
+	"errors"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -12,10 +14,11 @@ import (
 	"testing"
 )
 
-// TestPruneMissingRealManifest runs the repository's manifest.json through pruneMissing with only some files
-// present, and checks that what Chrome would refuse to load is gone and the rest is untouched.
-func TestPruneMissingRealManifest(t *testing.T) {
-	raw, err := os.ReadFile(filepath.Join("..", "..", "manifest.json"))
+// repoManifest is the repository's manifest.json.
+func repoManifest(t *testing.T) (string, map[string]any) {
+	t.Helper()
+	src := filepath.Join("..", "..", "manifest.json")
+	raw, err := os.ReadFile(src)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -23,59 +26,166 @@ func TestPruneMissingRealManifest(t *testing.T) {
 	if err := json.Unmarshal(raw, &m); err != nil {
 		t.Fatal(err)
 	}
-	present := map[string]bool{
-		"sw/sw.js": true, "content/relay.js": true, "icons/icon16.png": true, "icons/icon128.png": true,
-		"ui/settings.html": true,
-	}
-	dropped := pruneMissing(m, func(p string) bool { return present[p] })
+	return src, m
+}
 
-	scripts := m["content_scripts"].([]any)
-	if len(scripts) != 1 {
-		t.Fatalf("content_scripts = %v, want only the relay entry", scripts)
+// assemble writes an extension tree under a temporary root: an empty file for every file the repository's
+// manifest references except those in skip, plus extra files (path -> content).
+func assemble(t *testing.T, skip []string, extra map[string]string) (src, root string) {
+	t.Helper()
+	src, m := repoManifest(t)
+	root = t.TempDir()
+	write := func(rel, content string) {
+		p := filepath.Join(root, filepath.FromSlash(rel))
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
 	}
-	if js := scripts[0].(map[string]any)["js"]; !reflect.DeepEqual(js, []any{"content/relay.js"}) {
-		t.Errorf("js = %v", js)
+	skipped := map[string]bool{}
+	for _, s := range skip {
+		skipped[s] = true
 	}
-	action := m["action"].(map[string]any)
-	if _, has := action["default_popup"]; has {
-		t.Error("default_popup kept although ui/popup.html is missing")
+	for _, r := range manifestReferences(m) {
+		if !skipped[r.File] {
+			write(r.File, "")
+		}
 	}
-	if icons := action["default_icon"].(map[string]any); len(icons) != 1 || icons["16"] != "icons/icon16.png" {
-		t.Errorf("action.default_icon = %v", icons)
+	for rel, content := range extra {
+		write(rel, content)
 	}
-	if icons := m["icons"].(map[string]any); len(icons) != 2 {
-		t.Errorf("icons = %v", icons)
+	return src, root
+}
+
+// TestCheckFailsNamingMissingContentScript: a build that lost main-world.js fails, and the error names the file
+// and the manifest entry that references it.
+func TestCheckFailsNamingMissingContentScript(t *testing.T) {
+	src, root := assemble(t, []string{"content/main-world.js"}, nil)
+	err := check(src, root, nil)
+	var me *MissingError
+	if !errors.As(err, &me) {
+		t.Fatalf("check = %v, want a *MissingError", err)
 	}
-	if m["options_ui"] == nil {
-		t.Error("options_ui dropped although ui/settings.html exists")
+	want := []Reference{{File: "content/main-world.js", From: "manifest.json content_scripts[0].js[0]"}}
+	if !reflect.DeepEqual(me.Missing, want) {
+		t.Errorf("missing = %+v, want %+v", me.Missing, want)
 	}
-	if m["key"] == nil || m["background"] == nil || m["content_security_policy"] == nil {
-		t.Error("pruneMissing touched keys that name no file")
+	if !strings.Contains(err.Error(), "content/main-world.js") {
+		t.Errorf("error %q does not name content/main-world.js", err)
 	}
-	wantDropped := []string{"content/main-world.js", "icons/icon32.png", "icons/icon32.png", "icons/icon48.png", "ui/popup.html"}
-	if !reflect.DeepEqual(dropped, wantDropped) {
-		t.Errorf("dropped = %v, want %v", dropped, wantDropped)
+	// writeManifest refuses too, and writes no manifest.
+	if err := writeManifest(src, root); err == nil {
+		t.Fatal("writeManifest succeeded with content/main-world.js missing")
+	}
+	if _, err := os.Stat(filepath.Join(root, "manifest.json")); err == nil {
+		t.Error("writeManifest wrote manifest.json although a referenced file is missing")
 	}
 }
 
-func TestPruneMissingEverythingPresent(t *testing.T) {
-	raw, err := os.ReadFile(filepath.Join("..", "..", "manifest.json"))
-	if err != nil {
-		t.Fatal(err)
+// TestCheckNamesEveryManifestKey removes every file the manifest names and expects each in the error.
+func TestCheckNamesEveryManifestKey(t *testing.T) {
+	src, m := repoManifest(t)
+	refs := manifestReferences(m)
+	var files []string
+	for _, r := range refs {
+		files = append(files, r.File)
 	}
-	var m, orig map[string]any
-	json.Unmarshal(raw, &m)
-	json.Unmarshal(raw, &orig)
-	if dropped := pruneMissing(m, func(string) bool { return true }); len(dropped) != 0 {
-		t.Errorf("dropped %v with every file present", dropped)
+	for _, want := range []string{"sw/sw.js", "content/main-world.js", "content/relay.js", "ui/popup.html",
+		"ui/settings.html", "icons/icon16.png", "icons/icon128.png"} {
+		found := false
+		for _, f := range files {
+			found = found || f == want
+		}
+		if !found {
+			t.Errorf("manifestReferences misses %s (got %v)", want, files)
+		}
 	}
-	if !reflect.DeepEqual(m, orig) {
-		t.Error("manifest changed with every file present")
+	err := check(src, t.TempDir(), nil)
+	var me *MissingError
+	if !errors.As(err, &me) || len(me.Missing) != len(refs) {
+		t.Fatalf("check on an empty root = %v, want all %d references missing", err, len(refs))
+	}
+}
+
+func TestCheckEverythingPresent(t *testing.T) {
+	src, root := assemble(t, nil, map[string]string{
+		"ui/popup.html":  `<link rel="stylesheet" href="ui.css"><script src="loader.js" defer></script>`,
+		"ui/ui.css":      "",
+		"ui/loader.js":   `fetch("ui.wasm")`,
+		"sw/sw.js":       "import { a } from './a.js';\nimport {\n  b,\n} from \"./b.js\";\nimport './build/glue.js';",
+		"sw/a.js":        "",
+		"sw/b.js":        "export * from '../shared/c.js';",
+		"shared/c.js":    "",
+		"consent/x.html": `<a href="https://example.com/">x</a><a href="#top">top</a><img src="data:image/png;base64,AA"><script src="/shared/c.js?v=1"></script>`,
+	})
+	if err := check(src, root, []string{"sw/build/glue.js"}); err != nil {
+		t.Fatalf("check: %v", err)
+	}
+	if err := writeManifest(src, root); err == nil {
+		t.Fatal("writeManifest passed although sw/build/glue.js, planned for later, is missing")
+	}
+	os.MkdirAll(filepath.Join(root, "sw", "build"), 0o755)
+	os.WriteFile(filepath.Join(root, "sw", "build", "glue.js"), nil, 0o644)
+	if err := writeManifest(src, root); err != nil {
+		t.Fatalf("writeManifest: %v", err)
+	}
+	got, _ := os.ReadFile(filepath.Join(root, "manifest.json"))
+	want, _ := os.ReadFile(src)
+	if !bytes.Equal(got, want) {
+		t.Error("dist manifest.json differs from the source manifest")
+	}
+}
+
+// TestCheckFailsNamingMissingPageFiles: files that a page or a module references are checked like the manifest's.
+func TestCheckFailsNamingMissingPageFiles(t *testing.T) {
+	src, root := assemble(t, nil, map[string]string{
+		"ui/popup.html": `<link rel="stylesheet" href="ui.css"><script src="wasm_exec.js" defer></script>`,
+		"ui/ui.css":     "",
+		"sw/sw.js":      "// import nothing from './comment.js'\nimport { RequestRouter } from './requests.js';\n",
+	})
+	err := check(src, root, nil)
+	var me *MissingError
+	if !errors.As(err, &me) {
+		t.Fatalf("check = %v, want a *MissingError", err)
+	}
+	want := []Reference{{File: "sw/requests.js", From: "sw/sw.js"}, {File: "ui/wasm_exec.js", From: "ui/popup.html"}}
+	if !reflect.DeepEqual(me.Missing, want) {
+		t.Errorf("missing = %+v, want %+v", me.Missing, want)
+	}
+}
+
+// TestCheckRealPages runs the check over the repository's own pages (extension/ui, extension/consent) laid out as
+// build-extension.sh lays them out, with the generated files planned: they reference nothing else.
+func TestCheckRealPages(t *testing.T) {
+	extra := map[string]string{}
+	for dir, out := range map[string]string{"ui": "ui", "consent": "consent", "content": "content", "sw": "sw"} {
+		entries, err := os.ReadDir(filepath.Join("..", "..", "extension", dir))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, e := range entries {
+			if ext := filepath.Ext(e.Name()); ext == ".html" || ext == ".js" || ext == ".css" {
+				b, err := os.ReadFile(filepath.Join("..", "..", "extension", dir, e.Name()))
+				if err != nil {
+					t.Fatal(err)
+				}
+				extra[out+"/"+e.Name()] = string(b)
+			}
+		}
+	}
+	src, root := assemble(t, nil, extra)
+	generated := []string{"ui/wasm_exec.js", "ui/ui.wasm", "sw/build/app.wasm", "sw/build/wasm_exec.js",
+		"sw/build/runtime.mjs", "sw/build/worker.mjs"}
+	if err := check(src, root, generated); err != nil {
+		t.Fatalf("check over the repository's pages: %v", err)
 	}
 }
 
 // TestExtensionIDMatchesKey checks extension/EXTENSION_ID against the manifest's "key": the ID is the first 16
-// bytes of SHA-256 over the DER public key, hex digits mapped 0-f to a-p (PROTOCOLS.md §7.4).
+// bytes of SHA-256 over the DER public key, hex digits mapped 0-f to a-p
+// (Chromium components/crx_file/id_util.cc, GenerateId; Chrome extension manifest reference, "key").
 func TestExtensionIDMatchesKey(t *testing.T) {
 	raw, err := os.ReadFile(filepath.Join("..", "..", "manifest.json"))
 	if err != nil {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"sync"
+	"sync/atomic"
 	"testing"
 )
 
@@ -68,24 +69,56 @@ func TestStorageCacheKeepIf(t *testing.T) {
 	}
 }
 
+// TestStorageCacheConcurrent runs fills, stale fills, reads, drops and keepIfs on a few keys from several
+// goroutines and checks, without -race too: no stale fill ever lands (a read that began before a drop), every
+// value read is one that a current fill stored, returned slices are copies, versions count at least every drop,
+// and the cache still works afterwards.
 func TestStorageCacheConcurrent(t *testing.T) {
+	const goroutines, rounds, keys = 8, 200, 5
+	const stale = 0xFF // the payload of fills whose version is out of date
 	c := newStorageCache()
+	var drops [keys]atomic.Uint64
+	errs := make(chan string, goroutines)
 	var wg sync.WaitGroup
-	for g := 0; g < 8; g++ {
+	for g := 0; g < goroutines; g++ {
 		wg.Add(1)
 		go func(g int) {
 			defer wg.Done()
-			for i := 0; i < 200; i++ {
-				key := fmt.Sprintf("k%d", i%5)
+			for i := 0; i < rounds; i++ {
+				k := i % keys
+				key := fmt.Sprintf("k%d", k)
+				c.fill(key, c.version(key), "AA==", []byte{byte(g)}, true)
 				v := c.version(key)
-				c.fill(key, v, "AA==", []byte{byte(g)}, true)
-				c.get(key)
-				if i%7 == 0 {
-					c.drop(key)
+				c.drop(key)
+				drops[k].Add(1)
+				c.fill(key, v, "/w==", []byte{stale}, true) // began before the drop: must not land
+				if got, present, ok := c.get(key); ok {
+					if !present || len(got) != 1 || got[0] >= goroutines {
+						errs <- fmt.Sprintf("goroutine %d read %s = %v (present %v)", g, key, got, present)
+						return
+					}
+					got[0] = stale // the cache handed out a copy: this must not reach it
 				}
 				c.keepIf(key, func(e cacheEntry) bool { return e.present })
 			}
 		}(g)
 	}
 	wg.Wait()
+	close(errs)
+	for e := range errs {
+		t.Error(e)
+	}
+	for k := 0; k < keys; k++ {
+		key := fmt.Sprintf("k%d", k)
+		if v, n := c.version(key), drops[k].Load(); v < n {
+			t.Errorf("%s: version %d after %d drops", key, v, n)
+		}
+		if got, _, ok := c.get(key); ok && (len(got) != 1 || got[0] >= goroutines) {
+			t.Errorf("%s holds %v", key, got)
+		}
+		c.fill(key, c.version(key), "Bw==", []byte{7}, true)
+		if got, present, ok := c.get(key); !ok || !present || !bytes.Equal(got, []byte{7}) {
+			t.Errorf("%s: a current fill after the storm: %v %v %v", key, got, present, ok)
+		}
+	}
 }
