@@ -111,21 +111,3 @@ func (s *server) counter(c vault.Contents) (*counter.Counter, error) {
 	}
 	return ctr.WithHand(hand), nil
 }
-
-// counterReserve reserves the next counter value ahead of the signature it will go into (bridge/PROTOCOL.md
-// /v1/counter/reserve): the durable write leaves the path between a person's approval and the answer. It signs
-// nothing; the value is kept in this instance's memory and answered by the next signing route that needs one.
-func (s *server) counterReserve(ctx context.Context, body []byte) (any, error) {
-	if err := decode(body, &struct{}{}); err != nil {
-		return nil, err
-	}
-	c, ctr, err := s.unlockedCounter(ctx)
-	if err != nil {
-		return nil, err
-	}
-	c.Wipe() // the counter needs only the role and floor, already read
-	if err := ctr.ReserveAhead(ctx); err != nil {
-		return nil, err
-	}
-	return struct{}{}, nil
-}
