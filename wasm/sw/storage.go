@@ -76,6 +76,12 @@ func (s chromeStorage) Get(ctx context.Context, key string) ([]byte, error) {
 		s.cache.fill(key, version, "", nil, false)
 		return nil, nil
 	}
+	if v.Type() == js.TypeObject {
+		// A JSON object written by JavaScript (the settings record of versions whose service worker owned it, or
+		// a test): read as its JSON text. Writes from Go are base64 strings again.
+		b := []byte(js.Global().Get("JSON").Call("stringify", v).String())
+		return b, nil
+	}
 	if v.Type() != js.TypeString {
 		return nil, fmt.Errorf("chrome.storage.%s %q: %w", s.area, key, errStorageValue)
 	}

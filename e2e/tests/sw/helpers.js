@@ -1,6 +1,6 @@
 // Helpers of the service-worker tests: test sites served by Playwright's request interception (no network, no
-// relying party needed), requests sent the way the page script sends them (extension/MESSAGES.md §1), and fake
-// bridge routes installed in the service worker through the DevTools protocol (self.twinkey.fakeRoutes).
+// relying party needed), requests sent the way the page script sends them (extension/MESSAGES.md §1), answered by
+// the real bridge (Go in the service worker) with a vault the test creates.
 'use strict';
 
 const SITE = 'https://app.sw-test.example';
@@ -51,49 +51,18 @@ const createOptions = {
 };
 const getOptions = { challenge: 'AAECAwQFBgcICQoLDA0ODw', allowCredentials: [{ type: 'public-key', id: 'AAAA' }] };
 
-/**
- * fakeBridge installs fake answers for bridge routes in the service worker and records the bodies it receives
- * in self.__calls (route -> [body]). answers: {route: {status, body}} or {route: '<kind>'} for the canned
- * answers below (with `locked`, `exists`, `handler`, `userVerification`, `excluded`, `timeoutMs`, `passphrase`
- * overridable through opts).
- */
-async function fakeBridge(sw, answers, opts = {}) {
-  await sw.evaluate(([answers, opts]) => {
-    self.__calls = new Map();
-    self.twinkey.fakeRoutes.clear();
-    const state = { locked: opts.locked === true };
-    const canned = {
-      'webauthn-prepare': (b) => ({ status: 200, body: {
-        op: b.op, rpId: new URL(b.origin).hostname, handler: opts.handler ?? 'twinkey',
-        userVerification: opts.userVerification ?? 'preferred', excluded: opts.excluded === true,
-        timeoutMs: opts.timeoutMs ?? 60000, locked: state.locked,
-      } }),
-      'u2f-prepare': (b) => ({ status: 200, body: {
-        op: b.op, appId: b.appId, handler: opts.handler ?? 'twinkey', excluded: false, keyHandles: [],
-        locked: state.locked,
-      } }),
-      'status': () => ({ status: 200, body: { exists: opts.exists !== false, unlocked: !state.locked, role: 'primary' } }),
-      'unlock': (b) => {
-        if (b.passphrase !== (opts.passphrase ?? 'correct horse')) {
-          return { status: 403, body: { error: { name: 'WrongPassphrase', u2fCode: 1, message: 'wrong passphrase' } } };
-        }
-        state.locked = false;
-        return { status: 200, body: { role: 'primary' } };
-      },
-    };
-    for (const [route, answer] of Object.entries(answers)) {
-      self.twinkey.fakeRoutes.set(route, (body) => {
-        if (!self.__calls.has(route)) self.__calls.set(route, []);
-        self.__calls.get(route).push(body);
-        return typeof answer === 'string' ? canned[answer](body) : answer;
-      });
-    }
-  }, [answers, opts]);
+const PASSPHRASE = 'correct horse battery staple';
+
+/** realVault creates a vault in the profile's real bridge (Go in the service worker); answers the phrase. */
+async function realVault(sw, passphrase = PASSPHRASE) {
+  const { phrase } = await sw.evaluate((p) => self.twinkey.bridge('/v1/vault/create', { passphrase: p }), passphrase);
+  return phrase;
 }
 
-/** bridgeCalls answers the bodies the fake routes received: {route: [body]}. */
-async function bridgeCalls(sw) {
-  return sw.evaluate(() => Object.fromEntries(self.__calls ?? []));
+/** activity answers the results of the activity log, oldest first. */
+async function activity(sw) {
+  const { activity: list } = await sw.evaluate(() => chrome.storage.local.get('activity'));
+  return (list ?? []).map((a) => a.result);
 }
 
 /** consentReady waits for the consent page to have loaded its request (Approve enabled). */
@@ -116,6 +85,6 @@ async function press(consent, selector, { key } = {}) {
 
 module.exports = {
   press,
-  SITE, OTHER_SITE, serveSite, openSite, sendRequest, abortRequest, createOptions, getOptions, fakeBridge,
-  bridgeCalls, consentReady,
+  SITE, OTHER_SITE, serveSite, openSite, sendRequest, abortRequest, createOptions, getOptions, realVault, activity,
+  consentReady, PASSPHRASE,
 };

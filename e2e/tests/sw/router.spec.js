@@ -1,21 +1,32 @@
-// The service worker's request router in real Chromium: page -> relay -> SW -> consent window -> answer.
-// Prepare and signing answers come from fake bridge routes (helpers.fakeBridge) so that these tests exercise the
-// router's decisions whatever the Go bridge can do yet; bridge.spec.js covers the Go path itself.
+// The service worker's request router in real Chromium: page -> relay -> SW -> Go (the real bridge) -> consent
+// window -> answer. The service worker only carries: what a page gets is Go's (bridge/PROTOCOL.md "Ceremonies").
 'use strict';
 
 const { test, expect, waitForConsent, stopServiceWorkers } = require('../../fixtures');
 const {
-  SITE, OTHER_SITE, openSite, serveSite, sendRequest, abortRequest, createOptions, getOptions, fakeBridge,
-  bridgeCalls, consentReady, press,
+  SITE, OTHER_SITE, openSite, serveSite, sendRequest, abortRequest, createOptions, realVault, activity,
+  consentReady, press, PASSPHRASE,
 } = require('./helpers');
 
-const registration = { id: 'AAAA', rawId: 'AAAA', type: 'public-key', response: { clientDataJSON: 'e30', attestationObject: 'oA' } };
+const clientData = (answer) => JSON.parse(Buffer.from(answer.result.response.clientDataJSON, 'base64url').toString());
+const prompts = (context) => context.pages().filter((p) => p.url().includes('/consent/consent.html') && !p.isClosed());
 
-test('approve: the signing route gets the sender\'s origin and the approval, the page gets its answer', async ({ twinkey }) => {
+// register makes a credential on page through the prompt and answers it.
+async function register(page, context) {
+  const answer = sendRequest(page, 'webauthn.create', { options: createOptions });
+  await press(await consentReady(await waitForConsent(context)), '#approve');
+  const registered = await answer;
+  expect(registered.ok, JSON.stringify(registered)).toBe(true);
+  return registered.result;
+}
+
+const getFor = (credential) => ({ challenge: 'AAECAwQFBgcICQoLDA0ODw', allowCredentials: [{ type: 'public-key', id: credential.id }] });
+
+test('approve: the credential is bound to the sender\'s origin, whatever the page claims', async ({ twinkey }) => {
   const { context, sw } = twinkey;
-  await fakeBridge(sw, { '/v1/webauthn/prepare': 'webauthn-prepare', '/v1/webauthn/create': { status: 200, body: registration } });
+  await realVault(sw);
   const page = await openSite(context);
-  // The page claims another origin in its payload: only the browser's sender origin may reach the bridge.
+  // The page claims another origin in its payload: only the browser's sender origin reaches Go.
   const answer = sendRequest(page, 'webauthn.create', { options: createOptions, origin: 'https://bank.example' });
   const consent = await consentReady(await waitForConsent(context));
   await expect(consent.locator('#operation')).toHaveText('Register with');
@@ -24,57 +35,41 @@ test('approve: the signing route gets the sender\'s origin and the approval, the
   await expect(consent.locator('#details')).toContainText('Ann (ann@example)');
   await expect(consent.locator('#passphrase')).toBeHidden();
   await press(consent, '#approve');
-  expect(await answer).toEqual({ ok: true, result: registration });
-
-  const calls = await bridgeCalls(sw);
-  expect(calls['/v1/webauthn/prepare']).toEqual([{ op: 'create', origin: SITE, crossOrigin: false, options: createOptions }]);
-  expect(calls['/v1/webauthn/create']).toEqual([{
-    origin: SITE, crossOrigin: false, options: createOptions,
-    approval: { userPresent: true, userVerified: false }, counterPolicy: 'twin',
-  }]);
+  const registered = await answer;
+  expect(registered.ok).toBe(true);
+  expect(clientData(registered)).toMatchObject({ type: 'webauthn.create', origin: SITE, crossOrigin: false });
   await expect.poll(() => consent.isClosed()).toBe(true);
-  const activity = await sw.evaluate(() => chrome.storage.local.get('activity'));
-  expect(activity.activity).toEqual([{ site: 'app.sw-test.example', op: 'webauthn.create', time: expect.any(Number), result: 'ok' }]);
+  expect(await activity(sw)).toEqual(['ok']);
 });
 
-test('deny, Escape and closing the prompt answer NotAllowedError', async ({ twinkey }) => {
+test('deny, Escape and closing the prompt answer NotAllowedError; nothing is signed', async ({ twinkey }) => {
   const { context, sw } = twinkey;
-  await fakeBridge(sw, { '/v1/webauthn/prepare': 'webauthn-prepare', '/v1/webauthn/get': { status: 500, body: {} } });
+  await realVault(sw);
   const page = await openSite(context);
-
-  let answer = sendRequest(page, 'webauthn.get', { options: getOptions });
-  let consent = await consentReady(await waitForConsent(context));
-  await expect(consent.locator('#operation')).toHaveText('Sign in to');
-  await press(consent, '#deny');
-  expect((await answer).error).toMatchObject({ name: 'NotAllowedError' });
-  await expect.poll(() => consent.isClosed()).toBe(true);
-
-  answer = sendRequest(page, 'webauthn.get', { options: getOptions });
-  consent = await consentReady(await waitForConsent(context));
-  await press(consent, null, { key: 'Escape' });
-  expect((await answer).error).toMatchObject({ name: 'NotAllowedError' });
-  await expect.poll(() => consent.isClosed()).toBe(true);
-
-  answer = sendRequest(page, 'webauthn.get', { options: getOptions });
-  consent = await consentReady(await waitForConsent(context));
-  await consent.close();
-  expect((await answer).error).toMatchObject({ name: 'NotAllowedError' });
-  await expect.poll(() => consent.isClosed()).toBe(true);
-
-  expect((await bridgeCalls(sw))['/v1/webauthn/get']).toBeUndefined(); // nothing was signed
-  const { activity } = await sw.evaluate(() => chrome.storage.local.get('activity'));
-  expect(activity.map((a) => a.result)).toEqual(['denied', 'denied', 'denied']);
+  const credential = await register(page, context);
+  for (const how of ['deny', 'escape', 'close']) {
+    await page.waitForTimeout(how === 'deny' ? 0 : (how === 'escape' ? 3_100 : 6_100)); // the back-off after a denial
+    const answer = sendRequest(page, 'webauthn.get', { options: getFor(credential) });
+    const consent = await consentReady(await waitForConsent(context));
+    await expect(consent.locator('#operation')).toHaveText('Sign in to');
+    if (how === 'deny') await press(consent, '#deny');
+    else if (how === 'escape') await press(consent, null, { key: 'Escape' });
+    else await consent.close();
+    expect((await answer).error, how).toMatchObject({ name: 'NotAllowedError' });
+    await expect.poll(() => consent.isClosed()).toBe(true);
+  }
+  expect(await activity(sw)).toEqual(['ok', 'denied', 'denied', 'denied']);
 });
 
 test('Enter does not approve unless Approve has focus', async ({ twinkey }) => {
   const { context, sw } = twinkey;
-  await fakeBridge(sw, { '/v1/webauthn/prepare': 'webauthn-prepare', '/v1/webauthn/get': { status: 200, body: registration } });
+  await realVault(sw);
   const page = await openSite(context);
-  const answer = sendRequest(page, 'webauthn.get', { options: getOptions });
+  const answer = sendRequest(page, 'webauthn.create', { options: createOptions });
   const consent = await consentReady(await waitForConsent(context));
   await consent.keyboard.press('Enter');
   await consent.waitForTimeout(200);
-  expect((await bridgeCalls(sw))['/v1/webauthn/get']).toBeUndefined();
+  expect(consent.isClosed()).toBe(false);
   await consent.locator('#approve').focus();
   await press(consent, null, { key: 'Enter' });
   expect((await answer).ok).toBe(true);
@@ -82,13 +77,13 @@ test('Enter does not approve unless Approve has focus', async ({ twinkey }) => {
 
 test('U2F timeout closes the prompt and answers code 5', async ({ twinkey }) => {
   const { context, sw } = twinkey;
-  await fakeBridge(sw, { '/v1/u2f/prepare': 'u2f-prepare', '/v1/vault/status': 'status' });
+  await realVault(sw);
   const page = await openSite(context);
   const started = Date.now();
-  // timeoutSeconds 1 is clamped up to the 10 s minimum.
-  const answer = sendRequest(page, 'u2f.sign', { type: 'sign', appId: SITE, challenge: 'AAAA', registeredKeys: [{ version: 'U2F_V2', keyHandle: 'AAAA' }], timeoutSeconds: 1 });
+  // timeoutSeconds 1 is clamped up to the 10 s minimum (Go: core/client u2fTimeoutMs).
+  const answer = sendRequest(page, 'u2f.register', { type: 'register', appId: SITE, registerRequests: [{ version: 'U2F_V2', challenge: 'AAAA' }], registeredKeys: [], timeoutSeconds: 1 });
   const consent = await consentReady(await waitForConsent(context));
-  await expect(consent.locator('#operation')).toHaveText('Sign in to (legacy U2F)');
+  await expect(consent.locator('#operation')).toHaveText('Register with (legacy U2F)');
   await expect(consent.locator('#details')).toContainText(`AppID${SITE}`);
   await expect(consent.locator('#countdown')).toHaveText(/Time left: 0:(0\d|10)/);
   expect((await answer).error).toMatchObject({ name: 'NotAllowedError', u2fCode: 5 });
@@ -98,9 +93,9 @@ test('U2F timeout closes the prompt and answers code 5', async ({ twinkey }) => 
 
 test('aborting the request closes its prompt', async ({ twinkey }) => {
   const { context, sw } = twinkey;
-  await fakeBridge(sw, { '/v1/webauthn/prepare': 'webauthn-prepare' });
+  await realVault(sw);
   const page = await openSite(context);
-  sendRequest(page, 'webauthn.get', { options: getOptions }, 'abortme').catch(() => {});
+  sendRequest(page, 'webauthn.create', { options: createOptions }, 'abortme').catch(() => {});
   const consent = await consentReady(await waitForConsent(context));
   await abortRequest(page, 'abortme');
   await expect.poll(() => consent.isClosed()).toBe(true);
@@ -108,9 +103,9 @@ test('aborting the request closes its prompt', async ({ twinkey }) => {
 
 test('navigating away drops the request and closes its prompt', async ({ twinkey }) => {
   const { context, sw } = twinkey;
-  await fakeBridge(sw, { '/v1/webauthn/prepare': 'webauthn-prepare' });
+  await realVault(sw);
   const page = await openSite(context);
-  sendRequest(page, 'webauthn.get', { options: getOptions }).catch(() => {});
+  sendRequest(page, 'webauthn.create', { options: createOptions }).catch(() => {});
   const consent = await consentReady(await waitForConsent(context));
   await page.goto(`${SITE}/elsewhere`);
   await expect.poll(() => consent.isClosed()).toBe(true);
@@ -118,148 +113,152 @@ test('navigating away drops the request and closes its prompt', async ({ twinkey
 
 test('one pending request per tab (OperationError); one prompt at a time across tabs', async ({ twinkey }) => {
   const { context, sw } = twinkey;
-  await fakeBridge(sw, { '/v1/webauthn/prepare': 'webauthn-prepare', '/v1/webauthn/get': { status: 200, body: registration } });
+  await realVault(sw);
   const first = await openSite(context);
-  const firstAnswer = sendRequest(first, 'webauthn.get', { options: getOptions });
+  const firstAnswer = sendRequest(first, 'webauthn.create', { options: createOptions });
   const consent1 = await consentReady(await waitForConsent(context));
-  expect((await sendRequest(first, 'webauthn.get', { options: getOptions })).error).toMatchObject({ name: 'OperationError' });
+  expect((await sendRequest(first, 'webauthn.create', { options: createOptions })).error)
+    .toMatchObject({ name: 'OperationError', message: 'A request is already pending.' });
 
   const second = await openSite(context, OTHER_SITE);
-  const secondAnswer = sendRequest(second, 'webauthn.get', { options: getOptions });
+  const secondAnswer = sendRequest(second, 'webauthn.create', { options: createOptions });
   await second.waitForTimeout(300);
-  const prompts = () => context.pages().filter((p) => p.url().includes('/consent/consent.html'));
-  expect(prompts()).toHaveLength(1); // the second waits for the first prompt
+  expect(prompts(context)).toHaveLength(1); // the second waits for the first prompt
   await press(consent1, '#approve');
   expect((await firstAnswer).ok).toBe(true);
 
-  await expect.poll(() => prompts().filter((p) => !p.isClosed()).length).toBe(1);
-  const consent2 = await consentReady(prompts().find((p) => !p.isClosed()));
+  await expect.poll(() => prompts(context).length).toBe(1);
+  const consent2 = await consentReady(prompts(context)[0]);
   await expect(consent2.locator('#site')).toHaveText(OTHER_SITE);
   await press(consent2, '#deny');
   expect((await secondAnswer).error).toMatchObject({ name: 'NotAllowedError' });
 });
 
-test('locked vault: the prompt asks for the passphrase, a wrong one keeps it open, then unlock and sign', async ({ twinkey }) => {
+test('locked vault: the prompt asks for the passphrase, a wrong one keeps it open, then unlock and sign with UV', async ({ twinkey }) => {
   const { context, sw } = twinkey;
-  await fakeBridge(sw, {
-    '/v1/webauthn/prepare': 'webauthn-prepare', '/v1/vault/unlock': 'unlock', '/v1/vault/status': 'status',
-    '/v1/webauthn/get': { status: 200, body: registration },
-  }, { locked: true });
+  await realVault(sw);
   const page = await openSite(context);
-  const answer = sendRequest(page, 'webauthn.get', { options: getOptions });
+  const credential = await register(page, context);
+  await sw.evaluate(() => self.twinkey.bridge('/v1/vault/lock', {}));
+  const answer = sendRequest(page, 'webauthn.get', { options: getFor(credential) });
   const consent = await consentReady(await waitForConsent(context));
   await expect(consent.locator('#passphrase')).toBeVisible();
-  await expect(consent.locator('#passphrase')).toBeFocused();
   await expect(consent.getByLabel('Passphrase')).toBeVisible(); // labelled for screen readers
   await consent.locator('#passphrase').fill('wrong');
   await press(consent, '#approve');
   await expect(consent.locator('#error')).toHaveText(/Wrong passphrase/);
   expect(consent.isClosed()).toBe(false);
-  await consent.locator('#passphrase').fill('correct horse');
+  await consent.locator('#passphrase').fill(PASSPHRASE);
   await consent.locator('#passphrase').press('Enter'); // moves focus to Approve
   await expect(consent.locator('#approve')).toBeFocused();
   await press(consent, null, { key: 'Enter' });
-  expect((await answer).ok).toBe(true);
-  const calls = await bridgeCalls(sw);
-  expect(calls['/v1/vault/unlock']).toEqual([{ passphrase: 'wrong' }, { passphrase: 'correct horse' }]);
-  expect(calls['/v1/webauthn/prepare']).toHaveLength(2); // routing decided again after unlock
-  expect(calls['/v1/webauthn/get'][0].approval).toEqual({ userPresent: true, userVerified: true });
+  const signed = await answer;
+  expect(signed.ok, JSON.stringify(signed)).toBe(true);
+  const flags = Buffer.from(signed.result.response.authenticatorData, 'base64url')[32];
+  expect(flags & 0x04, 'UV: the passphrase was typed in this prompt').toBe(0x04);
   expect(await sw.evaluate(() => chrome.alarms.get('twinkey.autolock').then((a) => !!a))).toBe(true);
 });
 
 test('userVerification required asks for the passphrase even when unlocked', async ({ twinkey }) => {
   const { context, sw } = twinkey;
-  await fakeBridge(sw, {
-    '/v1/webauthn/prepare': 'webauthn-prepare', '/v1/vault/unlock': 'unlock',
-    '/v1/webauthn/create': { status: 200, body: registration },
-  }, { userVerification: 'required' });
+  await realVault(sw);
   const page = await openSite(context);
-  const answer = sendRequest(page, 'webauthn.create', { options: createOptions });
+  const answer = sendRequest(page, 'webauthn.create', {
+    options: { ...createOptions, authenticatorSelection: { userVerification: 'required' } },
+  });
   const consent = await consentReady(await waitForConsent(context));
   await expect(consent.locator('#passphrase')).toBeVisible();
   await press(consent, '#approve'); // empty passphrase: stays open
   await expect(consent.locator('#error')).toHaveText(/Enter your passphrase/);
-  await consent.locator('#passphrase').fill('correct horse');
+  await consent.locator('#passphrase').fill(PASSPHRASE);
   await press(consent, '#approve');
-  expect((await answer).ok).toBe(true);
-  expect((await bridgeCalls(sw))['/v1/webauthn/create'][0].approval).toEqual({ userPresent: true, userVerified: true });
+  const made = await answer;
+  expect(made.ok).toBe(true);
+  expect(Buffer.from(made.result.response.authenticatorData, 'base64url')[32] & 0x04).toBe(0x04);
 });
 
-test('not Twinkey\'s: platform handler and site settings fall back without a prompt; U2F sign gets code 4; hardware-only without the host is refused', async ({ twinkey }) => {
+test('not Twinkey\'s: foreign credentials, switched-off sites and no vault go to the browser without a prompt; hardware-only without the host is refused after Close', async ({ twinkey }) => {
   const { context, sw } = twinkey;
-  await fakeBridge(sw, { '/v1/webauthn/prepare': 'webauthn-prepare', '/v1/u2f/prepare': 'u2f-prepare' }, { handler: 'platform' });
   const page = await openSite(context);
-  expect(await sendRequest(page, 'webauthn.get', { options: getOptions })).toEqual({ ok: true, result: { fallback: true } });
-  expect((await sendRequest(page, 'u2f.sign', { type: 'sign', appId: SITE, challenge: 'AAAA', registeredKeys: [] })).error)
+  const foreign = { challenge: 'AAAA', allowCredentials: [{ type: 'public-key', id: 'AAAAAAAA' }] };
+  // No vault yet: the browser's.
+  expect(await sendRequest(page, 'webauthn.create', { options: createOptions })).toEqual({ ok: true, result: { fallback: true } });
+  await realVault(sw);
+  // Foreign credential, no native host in this profile: the browser's.
+  expect(await sendRequest(page, 'webauthn.get', { options: foreign })).toEqual({ ok: true, result: { fallback: true } });
+  // Switched off (a parent domain's entry covers the site).
+  await sw.evaluate(() => self.twinkey.bridge('/v1/settings/set', { settings: { sites: { 'sw-test.example': { off: true } } } }));
+  expect(await sendRequest(page, 'webauthn.create', { options: createOptions })).toEqual({ ok: true, result: { fallback: true } });
+  expect((await sendRequest(page, 'u2f.register', { type: 'register', appId: SITE, registerRequests: [{ version: 'U2F_V2', challenge: 'AAAA' }], registeredKeys: [] })).error)
     .toMatchObject({ u2fCode: 4 });
-
-  await fakeBridge(sw, { '/v1/webauthn/prepare': 'webauthn-prepare' });
-  await sw.evaluate(() => chrome.storage.local.set({ settings: { autoLockMinutes: 15, sites: { 'sw-test.example': { off: true } } } }));
-  expect(await sendRequest(page, 'webauthn.get', { options: getOptions })).toEqual({ ok: true, result: { fallback: true } });
-  // Hardware-only without the native host (none is installed in this profile): the prompt explains and Close
-  // refuses (the USB route itself: tests/native/).
-  await sw.evaluate(() => chrome.storage.local.set({ settings: { sites: { 'app.sw-test.example': { hardwareOnly: true } } } }));
+  // Hardware-only without the native host: the prompt explains and Close refuses.
+  await sw.evaluate(() => self.twinkey.bridge('/v1/settings/set', { settings: { sites: { 'app.sw-test.example': { hardwareOnly: true } } } }));
   const hardwareOnly = sendRequest(page, 'webauthn.create', { options: createOptions });
   const prompt = await waitForConsent(context);
   await expect(prompt.locator('#key-status')).toContainText('run twinkey-host install');
+  await expect(prompt.locator('#approve')).toBeHidden();
   await press(prompt, '#deny');
-  expect((await hardwareOnly).error).toMatchObject({ name: 'NotAllowedError', u2fCode: 1 });
-  await expect.poll(() => context.pages().filter((p) => p.url().includes('/consent/')).length).toBe(0);
-  // No vault yet (prepare says locked, status says it does not exist): Twinkey is not set up, fall back.
-  await fakeBridge(sw, { '/v1/webauthn/prepare': 'webauthn-prepare', '/v1/vault/status': 'status' }, { locked: true, exists: false });
-  await sw.evaluate(() => chrome.storage.local.remove('settings'));
-  expect(await sendRequest(page, 'webauthn.get', { options: getOptions })).toEqual({ ok: true, result: { fallback: true } });
-  expect(context.pages().filter((p) => p.url().includes('/consent/'))).toHaveLength(0);
+  expect((await hardwareOnly).error).toMatchObject({ name: 'NotAllowedError', message: expect.stringContaining('twinkey-host install') });
+  expect(prompts(context)).toHaveLength(0);
 });
 
-test('a bridge refusal at prepare is answered at once, mapped to a page-facing name', async ({ twinkey }) => {
+test('a refusal of Go is answered at once, with no prompt', async ({ twinkey }) => {
   const { context, sw } = twinkey;
-  await fakeBridge(sw, {
-    '/v1/webauthn/prepare': { status: 400, body: { error: { name: 'SecurityError', u2fCode: 2, message: 'rp id' } } },
-    '/v1/u2f/prepare': { status: 400, body: { error: { name: 'VaultLocked', u2fCode: 1, message: 'x' } } },
-  });
+  await realVault(sw);
   const page = await openSite(context);
-  expect((await sendRequest(page, 'webauthn.create', { options: createOptions })).error).toEqual({ name: 'SecurityError', u2fCode: 2, message: 'rp id' });
-  expect((await sendRequest(page, 'u2f.register', { type: 'register', appId: SITE, registerRequests: [], registeredKeys: [] })).error)
-    .toMatchObject({ name: 'NotAllowedError', u2fCode: 1 });
+  expect((await sendRequest(page, 'webauthn.create', { options: { ...createOptions, challenge: '%%%' } })).error)
+    .toMatchObject({ name: 'EncodingError', u2fCode: 2 });
+  expect((await sendRequest(page, 'u2f.register', { type: 'register', appId: 'https://evil.example', registerRequests: [{ version: 'U2F_V2', challenge: 'AAAA' }], registeredKeys: [] })).error)
+    .toMatchObject({ name: 'SecurityError', u2fCode: 2 });
+  expect(prompts(context)).toHaveLength(0);
 });
 
-test('cross-origin frames need the Permissions Policy; same-origin frames report crossOrigin false', async ({ twinkey }) => {
+test('cross-origin frames: Permissions Policy, user activation for create, crossOrigin and topOrigin in client data', async ({ twinkey }) => {
   const { context, sw } = twinkey;
-  await fakeBridge(sw, { '/v1/webauthn/prepare': 'webauthn-prepare' });
+  await realVault(sw);
   await serveSite(context, OTHER_SITE);
   const page = await openSite(context, SITE, `<!doctype html>
     <iframe id="plain" src="${OTHER_SITE}/plain"></iframe>
-    <iframe id="allowed" src="${OTHER_SITE}/allowed" allow="publickey-credentials-get"></iframe>
+    <iframe id="allowed" src="${OTHER_SITE}/allowed" allow="publickey-credentials-create; publickey-credentials-get"></iframe>
     <iframe id="same" src="${SITE}/same"></iframe>`);
   await page.waitForLoadState('load');
   const frame = (name) => page.frames().find((f) => f.url().endsWith(`/${name}`));
 
-  expect((await sendRequest(frame('plain'), 'webauthn.get', { options: getOptions })).error).toMatchObject({ name: 'NotAllowedError' });
-  expect((await bridgeCalls(sw))['/v1/webauthn/prepare']).toBeUndefined(); // refused before the bridge
+  expect((await sendRequest(frame('plain'), 'webauthn.create', { options: createOptions })).error)
+    .toMatchObject({ name: 'NotAllowedError', message: expect.stringContaining('publickey-credentials-create') });
+  expect((await sendRequest(frame('allowed'), 'webauthn.create', { options: createOptions })).error)
+    .toMatchObject({ name: 'NotAllowedError', message: 'A user activation is required to create a credential in a cross-origin iframe.' });
+  expect(prompts(context)).toHaveLength(0);
 
-  const allowed = sendRequest(frame('allowed'), 'webauthn.get', { options: getOptions });
-  let consent = await consentReady(await waitForConsent(context));
+  // A real click in the frame gives it transient activation; the click handler sends the same request.
+  await frame('allowed').evaluate((options) => {
+    const b = document.createElement('button');
+    b.id = 'go';
+    b.textContent = 'register';
+    b.onclick = () => {
+      addEventListener('message', (e) => { if (e.data?.dir === 'to-page' && e.data.id === 'clicked') window.answer = e.data; });
+      postMessage({ __twinkey: 1, dir: 'to-relay', id: 'clicked', op: 'webauthn.create', payload: { options } }, '*');
+    };
+    document.body.append(b);
+  }, createOptions);
+  await frame('allowed').click('#go');
+  const consent = await consentReady(await waitForConsent(context));
   await expect(consent.locator('#details')).toContainText(`Embedded in${SITE}`);
-  await press(consent, '#deny');
-  await allowed;
-  await expect.poll(() => consent.isClosed()).toBe(true);
-  const same = sendRequest(frame('same'), 'webauthn.get', { options: getOptions });
-  consent = await consentReady(await waitForConsent(context));
-  await press(consent, '#deny');
-  await same;
-  const prepares = (await bridgeCalls(sw))['/v1/webauthn/prepare'];
-  expect(prepares.map(({ origin, crossOrigin, topOrigin }) => ({ origin, crossOrigin, topOrigin }))).toEqual([
-    { origin: OTHER_SITE, crossOrigin: true, topOrigin: SITE },
-    { origin: SITE, crossOrigin: false, topOrigin: undefined },
-  ]);
+  await press(consent, '#approve');
+  await expect.poll(() => frame('allowed').evaluate(() => window.answer?.ok ?? null)).toBe(true);
+  const answer = await frame('allowed').evaluate(() => window.answer);
+  expect(clientData(answer)).toMatchObject({ origin: OTHER_SITE, crossOrigin: true, topOrigin: SITE });
+
+  const same = sendRequest(frame('same'), 'webauthn.create', { options: createOptions });
+  await press(await consentReady(await waitForConsent(context)), '#approve');
+  expect(clientData(await same)).toMatchObject({ origin: SITE, crossOrigin: false });
 });
 
 test('a stopped service worker: the page gets an error, the orphaned prompt is closed at the next start', async ({ twinkey }) => {
   const { context, sw } = twinkey;
-  await fakeBridge(sw, { '/v1/webauthn/prepare': 'webauthn-prepare' });
+  await realVault(sw);
   const page = await openSite(context);
-  const answer = sendRequest(page, 'webauthn.get', { options: getOptions });
+  const answer = sendRequest(page, 'webauthn.create', { options: createOptions });
   const consent = await consentReady(await waitForConsent(context));
   await stopServiceWorkers(context, { page });
   expect((await answer).error).toMatchObject({ name: 'NotAllowedError' }); // the relay saw its port close
@@ -268,27 +267,24 @@ test('a stopped service worker: the page gets an error, the orphaned prompt is c
   await expect.poll(() => consent.isClosed(), { timeout: 10_000 }).toBe(true);
 });
 
-test('U2F register: approve sends the prepare body with op and approval; excluded answers InvalidStateError / 4', async ({ twinkey }) => {
+test('U2F register and the excluded key: InvalidStateError / 4 after consent', async ({ twinkey }) => {
   const { context, sw } = twinkey;
-  const registerResponse = { version: 'U2F_V2', registrationData: 'BQQ', clientData: 'e30', challenge: 'AAAA', appId: SITE };
-  await fakeBridge(sw, { '/v1/u2f/prepare': 'u2f-prepare', '/v1/vault/status': 'status', '/v1/u2f/register': { status: 200, body: registerResponse } });
+  await realVault(sw);
   const page = await openSite(context);
   const request = { type: 'register', appId: SITE, registerRequests: [{ version: 'U2F_V2', challenge: 'AAAA' }], registeredKeys: [], timeoutSeconds: 30 };
   let answer = sendRequest(page, 'u2f.register', request);
   let consent = await consentReady(await waitForConsent(context));
   await expect(consent.locator('#operation')).toHaveText('Register with (legacy U2F)');
   await press(consent, '#approve');
-  expect(await answer).toEqual({ ok: true, result: registerResponse });
-  const calls = await bridgeCalls(sw);
-  const body = { origin: SITE, appId: SITE, registerRequests: request.registerRequests, registeredKeys: [] };
-  expect(calls['/v1/u2f/prepare']).toEqual([{ op: 'register', ...body }]);
-  expect(calls['/v1/u2f/register']).toEqual([{ ...body, op: 'register', approval: { userPresent: true, userVerified: false }, counterPolicy: 'twin' }]);
+  const registered = await answer;
+  expect(registered.result).toMatchObject({ version: 'U2F_V2', appId: SITE, challenge: 'AAAA' });
+  // registrationData: 0x05, the 65-byte public key, the key handle length and the handle (U2F raw messages §4.3).
+  const data = Buffer.from(registered.result.registrationData, 'base64url');
+  const handle = data.subarray(67, 67 + data[66]).toString('base64url');
   await expect.poll(() => consent.isClosed()).toBe(true);
 
-  await fakeBridge(sw, { '/v1/webauthn/prepare': 'webauthn-prepare', '/v1/webauthn/create': { status: 200, body: registration } }, { excluded: true });
-  answer = sendRequest(page, 'webauthn.create', { options: createOptions });
+  answer = sendRequest(page, 'u2f.register', { ...request, registeredKeys: [{ version: 'U2F_V2', keyHandle: handle }] });
   consent = await consentReady(await waitForConsent(context));
   await press(consent, '#approve');
   expect((await answer).error).toMatchObject({ name: 'InvalidStateError', u2fCode: 4 });
-  expect((await bridgeCalls(sw))['/v1/webauthn/create']).toBeUndefined();
 });
