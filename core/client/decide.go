@@ -189,6 +189,9 @@ type Ceremony struct {
 	sign   *U2FSignPlan
 	route  route
 	prompt Prompt
+	// softwareCannot says why the software key cannot answer (a rules.Reason or Reason* of this package) when a
+	// USB key could: such a request goes to the USB key on hardware-only sites and to the browser elsewhere.
+	softwareCannot string
 }
 
 func refuse(err error, op Op) Decision {
@@ -257,6 +260,9 @@ func Decide(f Facts) Decision {
 	if site.Off {
 		return notTwinkeys(f.Op)
 	}
+	if c.softwareCannot != "" && !site.HardwareOnly {
+		return browser // no ES256, a discoverable credential, a username-less sign-in: not the software key's
+	}
 
 	// 5. Frame rules.
 	caller, err := rules.CheckFrame(f.Frame, f.Op.use())
@@ -319,8 +325,11 @@ func plan(f Facts, origin rules.Origin, payload webAuthnPayload) (*Ceremony, Dec
 		if err != nil {
 			return fail(err)
 		}
+		if p.Reason == string(rules.ReasonPlatformAttachment) {
+			return nil, browser, false // a platform authenticator: never a USB key either
+		}
 		if p.Handler != HandlerTwinkey {
-			return nil, browser, false
+			c.softwareCannot = p.Reason
 		}
 		c.create, c.Site, c.UV, c.TimeoutMs = p, p.RPID, p.Options.UserVerification, p.Options.TimeoutMs
 		c.prompt.User, c.prompt.UserDisplayName = clipText(p.Options.User.Name), clipText(p.Options.User.DisplayName)
@@ -331,7 +340,7 @@ func plan(f Facts, origin rules.Origin, payload webAuthnPayload) (*Ceremony, Dec
 			return fail(err)
 		}
 		if p.Handler != HandlerTwinkey {
-			return nil, browser, false // username-less sign-in: the browser's own passkeys
+			c.softwareCannot = p.Reason // username-less sign-in: the browser's passkeys, or a USB key's
 		}
 		c.get, c.Site, c.UV, c.TimeoutMs = p, p.RPID, p.Options.UserVerification, p.Options.TimeoutMs
 		c.prompt.RPID = p.RPID

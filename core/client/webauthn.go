@@ -30,14 +30,18 @@ func PrepareCreate(caller Caller, untrustedOptions []byte) (*CreatePlan, error) 
 	if err != nil {
 		return nil, err
 	}
-	if err := opts.SupportsES256(); err != nil {
-		return nil, err
-	}
 	plan := &CreatePlan{Caller: caller, Options: opts, RPID: rpID, Handler: HandlerTwinkey}
+	if err := opts.SupportsES256(); err != nil {
+		// No ES256: the software key cannot answer; a USB key or the browser's own authenticators may.
+		plan.Handler, plan.Reason = HandlerPlatform, string(rules.ReasonOf(err))
+	}
 	if opts.Extensions.HasAppIDExclude {
 		if plan.ExcludeAppID, err = rules.EffectiveAppID(caller.Origin, opts.Extensions.AppIDExclude); err != nil {
 			return nil, err
 		}
+	}
+	if plan.Handler != HandlerTwinkey {
+		return plan, nil
 	}
 	if err := opts.CheckAuthenticatorFit(); err != nil {
 		// A discoverable credential or a platform authenticator is asked for: deterministic keys cannot keep

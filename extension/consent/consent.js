@@ -85,15 +85,19 @@ function needsPassphrase(d) {
   return !d.hardware && d.passphrase === 'required';
 }
 
-// Input protection (Go's prompt.inputDelayMs, as Chromium's permission prompts): Approve takes no input until the
-// prompt has been visible and focused for that long, and again after it regains focus, so a click or a key press
-// already on its way when the window appeared (or came to the front) approves nothing.
+// Input protection (Go's prompt.inputDelayMs, as Chromium's permission prompts): Approve and Deny take no input
+// until the prompt has been visible and focused for that long, and again after it regains focus, so a click or a
+// key press already on its way when the window appeared (or came to the front) decides nothing. Escape and
+// closing the window still deny at once.
 let armed = false;
 let armTimer;
 function disarm() {
   armed = false;
   clearTimeout(armTimer);
-  if (details && !busy) $('approve').disabled = true;
+  if (details && !busy && !keyWaiting) {
+    $('approve').disabled = true;
+    $('deny').disabled = true;
+  }
 }
 function armLater() {
   clearTimeout(armTimer);
@@ -101,6 +105,7 @@ function armLater() {
   armTimer = setTimeout(() => {
     armed = true;
     if (!busy && !$('approve').hidden) $('approve').disabled = false;
+    $('deny').disabled = false;
   }, Number.isInteger(details.inputDelayMs) ? details.inputDelayMs : 500);
 }
 window.addEventListener('blur', disarm);
@@ -203,6 +208,7 @@ function render(d) {
   if (d.hardware && !renderHardware(d.hardware)) {
     $('prompt').setAttribute('aria-busy', 'false');
     startCountdown(d.expiresAt);
+    armLater();
     return;
   }
   if (d.notRegistered) {
@@ -212,6 +218,7 @@ function render(d) {
     $('deny').textContent = 'Close';
     $('prompt').setAttribute('aria-busy', 'false');
     startCountdown(d.expiresAt);
+    armLater();
     return;
   }
   if (d.user) addDetail('Account', d.userDisplayName && d.userDisplayName !== d.user ? `${d.userDisplayName} (${d.user})` : d.user);
@@ -260,9 +267,9 @@ function showGone(message) {
   if (requestId) setTimeout(() => window.close(), 1500);
 }
 
-async function answer(approve) {
+async function answer(approve, { escape = false } = {}) {
   if (!details) return;
-  if (approve && !armed) return; // input protection: see armLater
+  if (!armed && !escape && !keyWaiting) return; // input protection: see armLater
   if (keyWaiting && !approve) {
     // Cancel while the key waits: the service worker cancels it and answers the page.
     sendAnswer({ kind: 'consent.answer', requestId, approve: false }).catch(() => {});
@@ -338,7 +345,7 @@ $('deny').addEventListener('click', () => answer(false));
 document.addEventListener('keydown', (e) => {
   if (e.key === 'Escape') {
     e.preventDefault();
-    answer(false);
+    answer(false, { escape: true });
   } else if (e.key === 'Enter' && e.target === $('pin')) {
     // handled by the PIN field
   } else if (e.key === 'Enter' && e.target === $('passphrase')) {

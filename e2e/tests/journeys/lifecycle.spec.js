@@ -137,12 +137,27 @@ test('restore as primary (after an unknown word), and show the phrase again afte
   await expect(settings.locator('#shown-word-24')).toHaveText(words[23]);
 });
 
-test('userVerification "preferred": UV within the configured window after the passphrase, not with a window of 0', async ({ twinkey, rp }) => {
+test('userVerification "preferred": no UV from an earlier passphrase by default; the opt-in window sets it and the prompt says so', async ({ twinkey, rp }) => {
   await onboardCreate(twinkey, PASS); // the passphrase was just entered
   const site = await twinkey.newPage();
-  const first = newUser('uv-recent');
+  const first = newUser('uv-default');
   await site.goto(rp.url(`/webauthn.html?username=${first}&userVerification=preferred`));
   expect(await ceremony(site, twinkey.context, '#register')).toMatchObject({ status: 'ok' });
+  expect((await rp.credentials(first))[0].userVerified).toBe(false);
+
+  const settings = await openPage(twinkey, 'settings');
+  await settings.fill('#uv-window-minutes', '5');
+  await settings.click('#uv-window-save');
+  await expect(settings.locator('#uv-window-status')).toContainText('5 minutes');
+  const second = newUser('uv-window');
+  await site.goto(rp.url(`/webauthn.html?username=${second}&userVerification=preferred`));
+  await site.click('#register');
+  const prompt = await waitForConsent(twinkey.context);
+  await expect(prompt.locator('#details')).toContainText('passphrase entered in the last 5 minutes');
+  await press(prompt, '#approve');
+  await expect(site.locator('#result')).toHaveAttribute('data-status', 'ok', { timeout: 20_000 });
+  expect((await rp.credentials(second))[0].userVerified).toBe(true);
+});
   expect((await rp.credentials(first))[0].userVerified).toBe(true);
 
   const settings = await openPage(twinkey, 'settings');

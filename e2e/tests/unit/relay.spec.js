@@ -100,7 +100,7 @@ test.describe('relay.js in a real extension', () => {
       op: 'u2f.sign',
       payload: {type: 'sign', appId: APP_ID, challenge: 'Y2hhbGxlbmdl',
         registeredKeys: [{version: 'U2F_V2', keyHandle: 'a2g'}], timeoutSeconds: 30},
-      frame: {ancestorOrigins: [], permissions: {create: true, get: true}, userActivation: expect.any(Boolean)},
+      frame: {ancestorOrigins: [], permissions: {create: true, get: true}, userActivation: expect.any(Boolean), visible: true},
       origin: RP_ORIGIN,
     });
     expect(requests.length).toBe(1);
@@ -123,12 +123,12 @@ test.describe('relay.js in a real extension', () => {
       echo[name] = (await u2fSign(frame)).echo;
     }
     expect(echo.plain.frame).toEqual({ancestorOrigins: [RP_ORIGIN], permissions: {create: false, get: false},
-      userActivation: expect.any(Boolean)});
+      userActivation: expect.any(Boolean), visible: true});
     expect(echo.plain.origin).toBe(OTHER_ORIGIN);
     expect(echo.allowed.frame).toEqual({ancestorOrigins: [RP_ORIGIN], permissions: {create: false, get: true},
-      userActivation: expect.any(Boolean)});
+      userActivation: expect.any(Boolean), visible: true});
     expect(echo.same.frame).toEqual({ancestorOrigins: [RP_ORIGIN], permissions: {create: true, get: true},
-      userActivation: expect.any(Boolean)});
+      userActivation: expect.any(Boolean), visible: true});
     expect(echo.same.origin).toBe(RP_ORIGIN);
     await page.close();
   });

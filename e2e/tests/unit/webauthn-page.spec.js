@@ -62,7 +62,7 @@ test.describe('navigator.credentials.create', () => {
         toJSON: [credential.toJSON(), native.toJSON()],
         stringified: JSON.parse(JSON.stringify(credential)),
         requestOptions: request.payload.options,
-        requestTimeoutMs: request.payload.timeoutMs,
+        payloadKeys: Object.keys(request.payload),
         challenge: u.b64u(options.challenge),
         userId: u.b64u(options.user.id),
       };
@@ -112,7 +112,7 @@ test.describe('navigator.credentials.create', () => {
       attestationFormats: [],
       extensions: {credProps: true},
     });
-    expect(report.requestTimeoutMs).toBe(120000);
+    expect(report.payloadKeys).toEqual(['options']); // the timer is the service worker's (Go's timeout)
   });
 
   test('serialises every BufferSource kind and iterable like the WebIDL binding', async ({page}) => {
@@ -138,7 +138,7 @@ test.describe('navigator.credentials.create', () => {
       return {message, expected: {challenge: u.b64u(bytes.slice(4, 24)), userId: u.b64u(bytes.slice(1, 9)),
         excluded: u.b64u(Uint8Array.of(9, 8, 7, 6)), prfFirst: u.b64u(Uint8Array.of(1, 2, 3))}};
     });
-    const {options, timeoutMs} = sent.message.payload;
+    const {options} = sent.message.payload;
     expect(sent.message.id).toMatch(/^r-[A-Za-z0-9_-]+$/);
     expect(options.challenge).toBe(sent.expected.challenge);
     expect(options.user).toEqual({id: sent.expected.userId, name: 'ann', displayName: '42'});
@@ -148,7 +148,7 @@ test.describe('navigator.credentials.create', () => {
     expect(options.extensions).toEqual({prf: {eval: {first: sent.expected.prfFirst}},
       appidExclude: 'https://rp.twinkey.test'});
     expect(options.timeout).toBe(1);
-    expect(timeoutMs).toBe(10000); // clamped to Chromium's lower bound (PROTOCOLS.md §3.6)
+    expect(sent.message.payload.timeoutMs).toBeUndefined(); // Go clamps and runs the timer
   });
 
   test('reads the caller\'s dictionaries in the same order as Chromium\'s binding', async ({page}) => {
@@ -305,7 +305,7 @@ test.describe('navigator.credentials.get', () => {
         toJSON: [assertion.toJSON(), native.toJSON()],
         noAttestationMembers: !('getPublicKey' in r) && !('attestationObject' in r),
         requestOptions: request.payload.options,
-        requestTimeoutMs: request.payload.timeoutMs,
+        payloadKeys: Object.keys(request.payload),
         registeredId: registration.id,
       };
     });
@@ -333,7 +333,7 @@ test.describe('navigator.credentials.get', () => {
       allowCredentials: [{id: report.registeredId, type: 'public-key'}],
       userVerification: 'required', hints: [],
     });
-    expect(report.requestTimeoutMs).toBe(600000); // Chromium's default when no timeout is given
+    expect(report.payloadKeys).toEqual(['options']);
   });
 
   test('extension outputs with binary members (prf, largeBlob) come back as ArrayBuffers', async ({page}) => {
@@ -430,25 +430,33 @@ test.describe('results and errors', () => {
     expect(result).toBe('NotReadableError');
   });
 
-  test('fallback hands the original arguments, signal included, to the browser', async ({page}) => {
+  test('fallback hands the browser the converted options and the signal, never the page\'s objects', async ({page}) => {
     await openTestPage(page);
     const result = await page.evaluate(async () => {
       const u = window.testUtils;
       window.__harness.behaviour['webauthn.create'] = {ok: true, result: {fallback: true}};
       const controller = new AbortController();
-      const options = {publicKey: u.creationOptions(), signal: controller.signal};
+      let reads = 0;
+      const publicKey = u.creationOptions();
+      const counted = {};
+      for (const [k, v] of Object.entries(publicKey)) {
+        Object.defineProperty(counted, k, {enumerable: true, get: () => { reads++; return v; }});
+      }
+      const options = {publicKey: counted, signal: controller.signal};
       const credential = await navigator.credentials.create(options);
       const call = window.__harness.nativeCalls.find((c) => c.method === 'create');
       return {
         relayed: window.__harness.received.map((m) => m.op),
         sameOptions: call.options === options,
         hasSignal: call.hasSignal,
+        readsPerMember: reads / Object.keys(publicKey).length,
         native: Object.getOwnPropertyNames(credential).length === 0, // a real native object has no own props
         instance: credential instanceof PublicKeyCredential,
       };
     });
     expect(result.relayed).toEqual(['webauthn.create']);
-    expect(result.sameOptions).toBe(true);
+    expect(result.sameOptions).toBe(false);
+    expect(result.readsPerMember).toBe(1); // read once, by the conversion, whoever answers
     expect(result.hasSignal).toBe(true);
     expect(result.native).toBe(true);
     expect(result.instance).toBe(true);
@@ -513,43 +521,42 @@ test.describe('results and errors', () => {
     expect(result.messages[1][1]).toBe(result.messages[0][1]);
   });
 
-  test('a second request while one is pending is OperationError, like Chromium', async ({page}) => {
+  test('a second request while one is pending goes to the service worker too: Go answers OperationError there', async ({page}) => {
     await openTestPage(page);
     const result = await page.evaluate(async () => {
       window.__harness.behaviour['webauthn.get'] = 'hang';
       const controller = new AbortController();
       const first = navigator.credentials.get({publicKey: {challenge: new Uint8Array(16)}, signal: controller.signal})
         .then(() => 'resolved', (e) => e.name);
+      window.__harness.behaviour['webauthn.create'] = {ok: false, error: {name: 'OperationError', message: 'A request is already pending.'}};
       const second = await navigator.credentials.create({publicKey: window.testUtils.creationOptions()})
         .then(() => 'resolved', (e) => [e.name, e.message]);
       controller.abort();
       const firstOutcome = await first;
-      window.__harness.behaviour['webauthn.get'] = {ok: false, error: {name: 'NotAllowedError', message: 'n'}};
-      const third = await navigator.credentials.get({publicKey: {challenge: new Uint8Array(16)}})
-        .then(() => 'resolved', (e) => e.name);
       await new Promise((r) => setTimeout(r, 20));
-      return {second, firstOutcome, third, ops: window.__harness.received.map((m) => m.op)};
+      return {second, firstOutcome, ops: window.__harness.received.map((m) => m.op)};
     });
     expect(result.second).toEqual(['OperationError', 'A request is already pending.']);
     expect(result.firstOutcome).toBe('AbortError');
-    expect(result.third).toBe('NotAllowedError'); // the slot is free again after the abort
-    expect(result.ops).toEqual(['webauthn.get', 'abort', 'webauthn.get']);
+    expect(result.ops).toEqual(['webauthn.get', 'webauthn.create', 'abort']);
   });
 
-  test('the timeout rejects with NotAllowedError and tells the relay', async ({page}) => {
+  test('no timer in the page: a request waits for the service worker\'s answer, timeouts included', async ({page}) => {
     await openTestPage(page, {clock: true});
-    const pending = page.evaluate(async () => {
+    await page.evaluate(() => {
       window.__harness.behaviour['webauthn.get'] = 'hang';
-      return navigator.credentials.get({publicKey: {challenge: new Uint8Array(16), timeout: 15000}})
-        .then(() => 'resolved', (error) => [error.name, error instanceof DOMException]);
+      window.controller = new AbortController();
+      window.outcome = 'pending';
+      navigator.credentials.get({publicKey: {challenge: new Uint8Array(16), timeout: 15000}, signal: window.controller.signal})
+        .then(() => { window.outcome = 'resolved'; }, (error) => { window.outcome = error.name; });
     });
     await page.waitForFunction(() => window.__harness.received.length === 1);
-    await page.clock.runFor(14000);
-    expect(await page.evaluate(() => window.__harness.received.length)).toBe(1);
-    await page.clock.runFor(2000);
-    expect(await pending).toEqual(['NotAllowedError', true]);
-    const ops = await page.evaluate(() => window.__harness.received.map((m) => m.op));
-    expect(ops).toEqual(['webauthn.get', 'abort']);
+    await page.clock.runFor(700000);
+    expect(await page.evaluate(() => [window.outcome, window.__harness.received.map((m) => m.op)]))
+      .toEqual(['pending', ['webauthn.get']]);
+    await page.evaluate(() => window.controller.abort());
+    await page.waitForFunction(() => window.outcome !== 'pending');
+    expect(await page.evaluate(() => window.outcome)).toBe('AbortError');
   });
 
   test('forged or unknown answers are ignored and our answers stay hidden from page listeners', async ({page}) => {
