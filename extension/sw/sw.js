@@ -16,14 +16,7 @@ import { NativeHost } from './native.js';
 const host = new BridgeHost();
 host.start().catch((e) => console.error('twinkey: bridge did not start:', e?.message));
 
-// Test hook: route -> (body) => {status, body}. Empty unless a test fills it through the DevTools protocol.
-const fakeRoutes = new Map();
-const bridge = {
-  call(route, body) {
-    const fake = fakeRoutes.get(route);
-    return fake ? Promise.resolve(fake(body)) : host.call(route, body);
-  },
-};
+const bridge = host;
 
 const activity = new ActivityLog();
 const autoLock = new AutoLock(bridge);
@@ -65,5 +58,4 @@ self.twinkey = Object.freeze({
   benchmark: (route = '/v1/vault/status', n = 20) => benchmarkBridge(host, route, n),
   /** benchmarkSign(n): mean ms of one Go P-256 signature (core/keys.Sign) in the running instance. */
   benchmarkSign: (n = 200) => benchmarkSign(host, n),
-  fakeRoutes,
 });

@@ -6,10 +6,9 @@
 'use strict';
 
 const { test, expect, waitForConsent, stopServiceWorkers, addVirtualAuthenticator } = require('../../fixtures');
-const { SITE, openSite, serveSite, createOptions, getOptions, fakeBridge, consentReady, press } = require('./helpers');
+const { SITE, openSite, serveSite, createOptions, realVault, consentReady, press } = require('./helpers');
 
 
-const registration = { id: 'AAAA', rawId: 'AAAA', type: 'public-key', response: { clientDataJSON: 'e30', attestationObject: 'oA' } };
 const ROUNDS = 5;
 
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
@@ -38,7 +37,7 @@ async function markTime(consent, name) {
 
 // oneRound: one request from page, shown, approved inside the prompt; answers the two intervals in ms.
 async function oneRound(context, page) {
-  const answer = timedRequest(page, 'webauthn.get', { options: getOptions });
+  const answer = timedRequest(page, 'webauthn.create', { options: createOptions });
   const consent = await consentReady(await waitForConsent(context));
   const shownAt = await markTime(consent, 'twinkey-consent-shown');
   // Click in the page itself and answer the click's time before the service worker closes the window.
@@ -55,7 +54,7 @@ async function oneRound(context, page) {
 test('page call -> prompt shown (warm), approve -> page answer', async ({ twinkey }) => {
   const { context, sw } = twinkey;
   const page = await openSite(context);
-  await fakeBridge(sw, { '/v1/webauthn/prepare': 'webauthn-prepare', '/v1/webauthn/get': { status: 200, body: registration } });
+  await realVault(sw);
   const rounds = [];
   for (let i = 0; i < ROUNDS + 1; i++) rounds.push(await oneRound(context, page));
   rounds.shift(); // the first round warms the consent page's resources
@@ -75,11 +74,7 @@ test('page call -> prompt shown with the service worker stopped first', async ({
   test.setTimeout(120_000);
   const { context, sw } = twinkey;
   const page = await openSite(context);
-  // The fake routes do not survive a stop: the real (Go) prepare answers. With the stub bridge that is a 501,
-  // answered without a prompt, so this measures the cold path only when the bridge is real.
-  const status = await sw.evaluate(() => self.twinkey.bridge('/v1/vault/status', {}).then(() => true, () => false));
-  test.skip(!status, 'the bridge is still the 501 stub: a cold service worker has no fake prepare to prompt with');
-  await sw.evaluate(() => self.twinkey.bridge('/v1/vault/create', { passphrase: 'correct horse battery' }));
+  await realVault(sw);
   const rounds = [];
   for (let i = 0; i < 3; i++) {
     await stopServiceWorkers(context, { page });
