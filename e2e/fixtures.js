@@ -76,6 +76,15 @@ async function launchProfile(opts = {}) {
     sw = context.serviceWorkers().find((w) => w.url().startsWith('chrome-extension://')) ||
       await context.waitForEvent('serviceworker', { timeout: 15_000 });
     extensionId = new URL(sw.url()).host;
+    // A fresh profile: the extension opens its onboarding tab on install (no vault yet). Wait for it, so that it
+    // does not come up later over a page a test uses (create() from a background tab is refused).
+    if (!opts.userDataDir) {
+      const onboarding = () => context.pages().some((p) => p.url().includes('/ui/onboarding.html'));
+      const deadline = Date.now() + 5_000;
+      while (!onboarding() && Date.now() < deadline) {
+        await context.waitForEvent('page', { timeout: deadline - Date.now() }).catch(() => null);
+      }
+    }
   }
   const close = async () => {
     await context.close().catch(() => {});

@@ -19,6 +19,9 @@ async function openSite(context, origin = SITE, html) {
   await serveSite(context, origin, html);
   const page = await context.newPage();
   await page.goto(`${origin}/`);
+  // To the front, as a page a person uses: create() from a background tab is refused (the onboarding tab the
+  // extension opens on install can otherwise come up over it).
+  await page.bringToFront();
   return page;
 }
 
@@ -35,6 +38,27 @@ async function sendRequest(frame, op, payload, id = `t${Math.random().toString(3
       resolve({ ok: d.ok, result: d.result, error: d.error });
     });
     postMessage({ __twinkey: 1, dir: 'to-relay', id, op, payload }, '*');
+  }), [op, payload, id]);
+}
+
+/**
+ * sendRequestQuietly is sendRequest once the frame's transient user activation has expired (Chromium: 5 s after
+ * the activation): Playwright's evaluate itself runs with a user gesture, so the wait and the request are one
+ * evaluate, and nothing else may be evaluated in the frame meanwhile.
+ */
+async function sendRequestQuietly(frame, op, payload, id = `t${Math.random().toString(36).slice(2, 12)}`) {
+  return frame.evaluate(([op, payload, id]) => new Promise((resolve) => {
+    const t = setInterval(() => {
+      if (navigator.userActivation.isActive) return;
+      clearInterval(t);
+      addEventListener('message', function onAnswer(e) {
+        const d = e.data;
+        if (e.source !== window || !d || d.__twinkey !== 1 || d.dir !== 'to-page' || d.id !== id) return;
+        removeEventListener('message', onAnswer);
+        resolve({ ok: d.ok, result: d.result, error: d.error });
+      });
+      postMessage({ __twinkey: 1, dir: 'to-relay', id, op, payload }, '*');
+    }, 100);
   }), [op, payload, id]);
 }
 
@@ -85,6 +109,6 @@ async function press(consent, selector, { key } = {}) {
 
 module.exports = {
   press,
-  SITE, OTHER_SITE, serveSite, openSite, sendRequest, abortRequest, createOptions, getOptions, realVault, activity,
+  SITE, OTHER_SITE, serveSite, openSite, sendRequest, sendRequestQuietly, abortRequest, createOptions, getOptions, realVault, activity,
   consentReady, PASSPHRASE,
 };
