@@ -18,6 +18,7 @@ async function result(page) {
 
 // ceremony clicks button on page, approves (or denies) the prompt, and returns the page's result record.
 async function ceremony(profile, page, button, { approve = true } = {}) {
+  await page.bringToFront(); // a person clicks in the tab in front (create() from a background tab is refused)
   await page.click(button);
   const shown = await answerConsent(profile.context, { approve, passphrase: PASSPHRASE });
   return { shown, rec: await result(page) };

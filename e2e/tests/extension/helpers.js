@@ -31,6 +31,7 @@ async function consent(context, { click = '#approve', site } = {}) {
 
 // ceremony clicks selector on page, answers the consent prompt, and returns the RP's result record.
 async function ceremony(page, context, selector, opts = {}) {
+  await page.bringToFront(); // a person clicks in the tab in front (create() from a background tab is refused)
   await page.click(selector);
   await consent(context, opts);
   return result(page);

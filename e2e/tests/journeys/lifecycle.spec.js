@@ -151,21 +151,11 @@ test('userVerification "preferred": no UV from an earlier passphrase by default;
   await expect(settings.locator('#uv-window-status')).toContainText('5 minutes');
   const second = newUser('uv-window');
   await site.goto(rp.url(`/webauthn.html?username=${second}&userVerification=preferred`));
+  await site.bringToFront(); // the settings tab came to the front: create() from a background tab is refused
   await site.click('#register');
   const prompt = await waitForConsent(twinkey.context);
   await expect(prompt.locator('#details')).toContainText('passphrase entered in the last 5 minutes');
   await press(prompt, '#approve');
   await expect(site.locator('#result')).toHaveAttribute('data-status', 'ok', { timeout: 20_000 });
   expect((await rp.credentials(second))[0].userVerified).toBe(true);
-});
-  expect((await rp.credentials(first))[0].userVerified).toBe(true);
-
-  const settings = await openPage(twinkey, 'settings');
-  await settings.fill('#uv-window-minutes', '0');
-  await settings.click('#uv-window-save');
-  await expect(settings.locator('#uv-window-status')).toContainText('0 minutes');
-  const second = newUser('uv-none');
-  await site.goto(rp.url(`/webauthn.html?username=${second}&userVerification=preferred`));
-  expect(await ceremony(site, twinkey.context, '#register')).toMatchObject({ status: 'ok' });
-  expect((await rp.credentials(second))[0].userVerified).toBe(false);
 });
