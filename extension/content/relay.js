@@ -11,6 +11,9 @@
   const PORT_NAME = 'twinkey.request';
   const REQUEST_OPS = new Set(['webauthn.create', 'webauthn.get', 'u2f.register', 'u2f.sign']);
   const ABORT_OP = 'abort';
+  // The page script's small part asks for its full part on first use (op "load"); the service worker injects it
+  // into this frame (extension/sw/pagescript.js). A failure is answered to the page as id "load".
+  const LOAD_OP = 'load';
   const REQUEST_ID_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
   const DISCONNECTED_ERROR = {
     name: 'NotAllowedError',
@@ -91,6 +94,19 @@
     port.postMessage({op, payload, frame: frameFacts()});
   }
 
+  function loadFullPart() {
+    let sent;
+    try {
+      sent = chrome.runtime.sendMessage({kind: 'twinkey.page-script'});
+    } catch (error) {
+      sent = Promise.reject(error);
+    }
+    Promise.resolve(sent).then((answer) => {
+      if (answer && answer.ok === true) return;
+      answerPage(LOAD_OP, {ok: false, error: answer && answer.error});
+    }, () => answerPage(LOAD_OP, {ok: false, error: DISCONNECTED_ERROR}));
+  }
+
   function abortRequest(id) {
     const port = openPorts.get(id);
     if (port === undefined) return;
@@ -106,6 +122,10 @@
     if (typeof id !== 'string' || !REQUEST_ID_PATTERN.test(id)) return;
     if (op === ABORT_OP) {
       abortRequest(id);
+      return;
+    }
+    if (op === LOAD_OP) {
+      loadFullPart();
       return;
     }
     if (!REQUEST_OPS.has(op) || openPorts.has(id)) return;

@@ -12,6 +12,7 @@ import { PageMessages } from './pages.js';
 import { AutoLock } from './autolock.js';
 import { ActivityLog } from './activity.js';
 import { NativeHost } from './native.js';
+import { onPageScriptMessage } from './pagescript.js';
 
 const host = new BridgeHost();
 host.start().catch((e) => console.error('twinkey: bridge did not start:', e?.message));
@@ -29,6 +30,7 @@ chrome.runtime.onConnect.addListener((port) => {
   pages.onConnect(port);
 });
 chrome.runtime.onMessage.addListener((msg, sender, sendResponse) => pages.onMessage(msg, sender, sendResponse));
+chrome.runtime.onMessage.addListener(onPageScriptMessage);
 chrome.windows.onRemoved.addListener((windowId) => router.onWindowRemoved(windowId));
 chrome.alarms.onAlarm.addListener((alarm) => autoLock.onAlarm(alarm).catch((e) => console.error('twinkey: auto-lock failed:', e?.message)));
 chrome.runtime.onStartup.addListener(() => autoLock.onStartup().catch((e) => console.error('twinkey: start-up lock failed:', e?.message)));
