@@ -30,6 +30,7 @@ import (
 	"github.com/twinkey/twinkey/nativehost/hid"
 	"github.com/twinkey/twinkey/nativehost/host"
 	"github.com/twinkey/twinkey/nativehost/install"
+	"github.com/twinkey/twinkey/nativehost/messaging"
 )
 
 // Set with -ldflags "-X main.version=... -X main.extensionIDs=id1,id2".
@@ -96,11 +97,14 @@ func executable() (string, error) {
 	return filepath.Abs(exe)
 }
 
-// newHost builds the host over the real USB keys, or over the simulated key when the environment asks for it
-// (tests only).
+// newHost builds the host over the real USB keys, or over the simulated key when a test build's environment
+// asks for it (a release build says on stderr that it ignores the request).
 func newHost(getenv env, stderr io.Writer) (*host.Host, func(), error) {
 	key, err := host.SimulatedKeyFromEnv(getenv)
-	if err != nil {
+	switch {
+	case errors.Is(err, host.ErrNoSimulatedKeys):
+		fmt.Fprintf(stderr, "twinkey-host: ignoring %s: %v\n", host.EnvSimulatedKey, err)
+	case err != nil:
 		return nil, nil, err
 	}
 	cfg := host.Config{Version: version, Devices: host.HIDSource{}, Log: stderr}
@@ -134,7 +138,15 @@ func serve(origin, exe string, stdin io.Reader, stdout, stderr io.Writer, getenv
 	defer cleanup()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	if err := h.Serve(ctx, stdin, stdout); err != nil {
+	// A write to a closed stdout then fails with EPIPE (and Serve ends) instead of killing the process with
+	// SIGPIPE (os/signal, "SIGPIPE").
+	signal.Notify(make(chan os.Signal, 1), syscall.SIGPIPE)
+	err = h.Serve(ctx, stdin, stdout)
+	if errors.Is(err, messaging.ErrOutputClosed) {
+		fmt.Fprintln(stderr, "twinkey-host: the browser closed its end of the port")
+		return 0
+	}
+	if err != nil {
 		fmt.Fprintf(stderr, "twinkey-host: %v\n", err)
 		return 1
 	}

@@ -18,6 +18,7 @@ import (
 	"github.com/twinkey/twinkey/nativehost/ctaphid"
 	"github.com/twinkey/twinkey/nativehost/host"
 	"github.com/twinkey/twinkey/nativehost/messaging"
+	_ "github.com/twinkey/twinkey/nativehost/simkey/simhost"
 )
 
 // client is the browser end of a native messaging port connected to a Host over pipes. Like Chrome, it takes
