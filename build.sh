@@ -4,6 +4,7 @@
 #   ./build.sh test       every check: gofmt, go vet, go test -race, wasm builds, e2e (Playwright)
 #   ./build.sh demo       run the main job (see README.md)
 #   ./build.sh bench      benchmarks behind BENCHMARKS.md
+#   ./build.sh fuzz [D]   every fuzz target in the repository, one after the other, for D each (default 60s)
 set -euo pipefail
 cd "$(dirname "$0")"
 root=$PWD
@@ -34,6 +35,41 @@ build_host() {
   echo "native host: dist/host/{linux,darwin,windows}-{amd64,arm64}/"
 }
 
+# check_release_host proves that a release build of the native host links no simulated key: no virtual-fido
+# module in its build info, no nativehost/simkey package in its dependencies or symbols.
+check_release_host() {
+  local tmp; tmp=$(mktemp -d)
+  CGO_ENABLED=0 go build -trimpath -o "$tmp/twinkey-host" ./cmd/twinkey-host
+  if go version -m "$tmp/twinkey-host" | grep -i 'virtual-fido'; then
+    echo "release twinkey-host links virtual-fido"; rm -rf "$tmp"; exit 1
+  fi
+  if go list -deps ./cmd/twinkey-host | grep -E 'nativehost/simkey|virtual-fido' ||
+     go tool nm "$tmp/twinkey-host" | grep -E 'nativehost/simkey|bulwarkid/virtual-fido' | head -3 | grep .; then
+    echo "release twinkey-host links a simulated key package"; rm -rf "$tmp"; exit 1
+  fi
+  rm -rf "$tmp"
+  echo "release twinkey-host: no virtual-fido, no simkey"
+}
+
+# cmd_fuzz runs every Fuzz* target of every package for the given time each, one at a time (the fuzzer uses all
+# cores), and prints each target's executions at the end.
+cmd_fuzz() {
+  local d="${1:-60s}" file pkg name log summary=""
+  while IFS= read -r file; do
+    pkg="./$(dirname "$file")"
+    for name in $(grep -oE '^func Fuzz[A-Za-z0-9_]+' "$file" | sed 's/^func //'); do
+      echo "== fuzz $pkg $name ($d)"
+      log=$(mktemp)
+      if ! go test -run '^$' -fuzz "^$name\$" -fuzztime "$d" "$pkg" 2>&1 | tee "$log"; then
+        rm -f "$log"; echo "fuzz target $pkg $name failed"; exit 1
+      fi
+      summary+="$pkg $name: $(grep -oE 'execs: [0-9]+' "$log" | tail -1)"$'\n'
+      rm -f "$log"
+    done
+  done < <(git ls-files '*_test.go' | xargs grep -l '^func Fuzz' | sort)
+  echo "== fuzz summary ($d each)"; printf '%s' "$summary"
+}
+
 cmd_build() {
   build_go
   scripts/build-extension.sh
@@ -43,6 +79,7 @@ cmd_build() {
 cmd_test() {
   echo "== gofmt"; check_fmt
   echo "== go vet"; go vet ./...
+  echo "== release native host"; check_release_host
   echo "== wasm build of the core, vet of the wasm entry points"
   GOOS=js GOARCH=wasm go build ./core/...
   GOOS=js GOARCH=wasm go vet ./wasm/...
@@ -61,7 +98,7 @@ cmd_demo() {
   scripts/build-extension.sh
   [ -d e2e/node_modules/@playwright/test ] || (cd e2e && npm ci --no-audit --no-fund)
   go build -o e2e/.bin/rp ./e2e/rp
-  go build -o e2e/.bin/twinkey-host ./cmd/twinkey-host # the headless tour's USB chapter (simulated key)
+  go build -tags twinkeytest -o e2e/.bin/twinkey-host ./cmd/twinkey-host # the tour's USB chapter (simulated key)
   TWINKEY_RP_BIN="$root/e2e/.bin/rp" node e2e/demo/tour.js "$@"
 }
 
@@ -75,5 +112,6 @@ case "${1:-build}" in
   test) shift; cmd_test "$@" ;;
   demo) shift; cmd_demo "$@" ;;
   bench) shift; cmd_bench "$@" ;;
-  *) echo "usage: ./build.sh [build|test|demo|bench]" >&2; exit 2 ;;
+  fuzz) shift; cmd_fuzz "$@" ;;
+  *) echo "usage: ./build.sh [build|test|demo|bench|fuzz [duration]]" >&2; exit 2 ;;
 esac
