@@ -190,3 +190,14 @@ func TestAskRefusedAnswerKeepsQuestionOpen(t *testing.T) {
 		t.Fatalf("replies %+v", got)
 	}
 }
+
+func TestIDReusableAfterFinalReply(t *testing.T) {
+	fail := func(context.Context, json.RawMessage, *Call) (any, error) { return nil, &Error{Code: CodeBadRequest} }
+	h := start(t, map[string]HandlerFunc{"fail": fail}, Options{})
+	for i := range 300 {
+		h.send(Request{ID: "same", Type: "fail"})
+		if r := h.recv(); r.ID != "same" || r.Error == nil || r.Error.Code != CodeBadRequest {
+			t.Fatalf("round %d: %+v %+v", i, r, r.Error)
+		}
+	}
+}

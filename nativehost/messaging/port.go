@@ -386,8 +386,9 @@ func (p *Port) dispatch(ctx context.Context, frame []byte) {
 	if slices.Contains(p.opts.Inline, req.Type) {
 		p.mu.Unlock()
 		cctx, cancel := context.WithCancel(ctx)
-		p.finish(cctx, h, req, &Call{ID: req.ID, rawID: rawID, port: p, cancel: cancel})
+		final := p.final(cctx, h, req, &Call{ID: req.ID, rawID: rawID, port: p, cancel: cancel})
 		cancel()
+		p.send(final)
 		return
 	}
 	if len(p.inflight) >= p.opts.MaxInFlight {
@@ -405,17 +406,18 @@ func (p *Port) dispatch(ctx context.Context, frame []byte) {
 
 func (p *Port) run(ctx context.Context, h HandlerFunc, req Request, call *Call) {
 	defer p.wg.Done()
-	defer func() {
-		p.mu.Lock()
-		delete(p.inflight, req.ID)
-		p.mu.Unlock()
-		call.cancel()
-	}()
-	p.finish(ctx, h, req, call)
+	final := p.final(ctx, h, req, call)
+	// The request leaves the in-flight set before its final reply goes out, so that the extension may reuse
+	// the id as soon as it has the reply.
+	p.mu.Lock()
+	delete(p.inflight, req.ID)
+	p.mu.Unlock()
+	call.cancel()
+	p.send(final)
 }
 
-// finish runs the handler and sends its final reply.
-func (p *Port) finish(ctx context.Context, h HandlerFunc, req Request, call *Call) {
+// final runs the handler and returns its final reply.
+func (p *Port) final(ctx context.Context, h HandlerFunc, req Request, call *Call) wireReply {
 	var (
 		result any
 		err    error
@@ -430,13 +432,12 @@ func (p *Port) finish(ctx context.Context, h HandlerFunc, req Request, call *Cal
 		result, err = h(ctx, req.Params, call)
 	}()
 	if err != nil {
-		p.send(errorReply(call.rawID, p.mapError(err)))
-		return
+		return errorReply(call.rawID, p.mapError(err))
 	}
 	if result == nil {
 		result = struct{}{}
 	}
-	p.send(wireReply{ID: call.rawID, Type: ReplyResult, Result: result})
+	return wireReply{ID: call.rawID, Type: ReplyResult, Result: result}
 }
 
 func (p *Port) mapError(err error) *Error {
