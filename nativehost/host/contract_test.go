@@ -104,7 +104,7 @@ func TestCancelWhileWaitingForKeyIsCancelled(t *testing.T) {
 		t.Fatalf("reply %+v %+v", r, r.Error)
 	}
 	// The time limit while waiting for a key stays no-device.
-	r, events := c.call("webauthn.create", createParams(map[string]any{"timeoutMs": 200}))
+	r, events := c.until(c.send("webauthn.create", createParams(map[string]any{"timeoutMs": 200})))
 	if r.Error == nil || r.Error.Code != host.CodeNoDevice || !slices.Equal(events, []string{"insert-key"}) {
 		t.Fatalf("timeout without key: %+v %+v %v", r, r.Error, events)
 	}
@@ -185,12 +185,9 @@ func TestHelloOutsideInFlightLimit(t *testing.T) {
 	for range 8 {
 		waiting = append(waiting, c.send("webauthn.get", map[string]any{"rpId": "example.com", "clientDataHash": b64u(hash(nil))}))
 	}
-	for range 8 {
-		if r := c.read(); r.Progress == nil && r.Type != messaging.ReplyProgress {
-			// insert-key from the first; the others wait for the ceremony slot silently
-			t.Fatalf("unexpected %+v", r)
-		}
-		break
+	// insert-key from the first; the other seven wait for the ceremony slot, in flight.
+	if r := c.read(); r.Progress == nil || r.Progress.Event != "insert-key" {
+		t.Fatalf("unexpected %+v", r)
 	}
 	busy := 0
 	for range 500 {

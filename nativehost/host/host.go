@@ -225,8 +225,9 @@ func (h *Host) Devices(ctx context.Context) (DevicesResult, error) {
 		slot := h.slot(e.Path)
 		select {
 		case slot.sem <- struct{}{}:
-			<-slot.sem
-			if err := h.withKey(ctx, e.Path, false, func(a *fido.Authenticator) error { describe(a.Describe()); return nil }); err != nil {
+			err := h.use(ctx, e.Path, slot, func(a *fido.Authenticator) error { describe(a.Describe()); return nil })
+			h.release(slot)
+			if err != nil {
 				d.Error = MapError(err).Message
 			}
 		default:
@@ -261,29 +262,35 @@ func (h *Host) inUse(path string) *fido.Description {
 	return s.desc
 }
 
-// withKey opens the key at path for the duration of fn, holding its slot (and the ceremony slot when ceremony
-// is set, so that ceremonies run one at a time).
-func (h *Host) withKey(ctx context.Context, path string, ceremony bool, fn func(*fido.Authenticator) error) error {
-	if ceremony {
-		select {
-		case h.ceremony <- struct{}{}:
-			defer func() { <-h.ceremony }()
-		case <-ctx.Done():
-			return ctx.Err()
-		}
+// withKey opens the key at path for a ceremony, holding the ceremony slot (ceremonies run one at a time) and the
+// key's slot for the duration of fn. "devices" never waits for either.
+func (h *Host) withKey(ctx context.Context, path string, fn func(*fido.Authenticator) error) error {
+	select {
+	case h.ceremony <- struct{}{}:
+		defer func() { <-h.ceremony }()
+	case <-ctx.Done():
+		return ctx.Err()
 	}
 	slot := h.slot(path)
 	select {
 	case slot.sem <- struct{}{}:
-		defer func() {
-			h.mu.Lock()
-			slot.desc = nil
-			h.mu.Unlock()
-			<-slot.sem
-		}()
+		defer h.release(slot)
 	case <-ctx.Done():
 		return ctx.Err()
 	}
+	return h.use(ctx, path, slot, fn)
+}
+
+// release gives back a key slot.
+func (h *Host) release(slot *keySlot) {
+	h.mu.Lock()
+	slot.desc = nil
+	h.mu.Unlock()
+	<-slot.sem
+}
+
+// use opens the key at path, whose slot the caller holds, for the duration of fn.
+func (h *Host) use(ctx context.Context, path string, slot *keySlot, fn func(*fido.Authenticator) error) error {
 	dev, err := h.cfg.Devices.Open(path)
 	if err != nil {
 		return err
@@ -325,7 +332,7 @@ func (h *Host) runCeremony(ctx context.Context, call *messaging.Call, timeoutMs 
 			}
 		}
 		if target != "" {
-			return h.withKey(ctx, target, true, func(a *fido.Authenticator) error { return fn(ctx, a, ui) })
+			return h.withKey(ctx, target, func(a *fido.Authenticator) error { return fn(ctx, a, ui) })
 		}
 		if !announced {
 			announced = true
