@@ -234,7 +234,7 @@ func (h *Host) Devices(ctx context.Context) (DevicesResult, error) {
 			if desc := h.inUse(e.Path); desc != nil {
 				describe(*desc)
 			} else {
-				d.Error = MapError(fmt.Errorf("%w: opened by another request", hid.ErrInUse)).Message
+				d.Error = "The security key is being opened by another request; ask again in a moment."
 			}
 		}
 		res.Devices = append(res.Devices, d)
