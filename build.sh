@@ -4,6 +4,7 @@
 #   ./build.sh test       every check: gofmt, go vet, staticcheck, go test -race, wasm builds, e2e (Playwright)
 #   ./build.sh demo       run the main job (see README.md)
 #   ./build.sh bench      benchmarks behind BENCHMARKS.md
+#   ./build.sh fuzz [D]   every fuzz target in the repository, one after the other, for D each (default 60s)
 #   ./build.sh setup [--dry-run]   install what `test` and `demo` need (both run it first); --dry-run prints the plan
 #
 # What setup checks, and the variables that point the checks elsewhere (tests of the setup logic use them):
@@ -59,6 +60,44 @@ build_host() {
     done
   done
   echo "native host: dist/host/{linux,darwin,windows}-{amd64,arm64}/"
+}
+
+# check_release_host proves that a release build of the native host links no simulated key: no virtual-fido
+# module in its build info, no nativehost/simkey package in its dependencies or symbols.
+check_release_host() {
+  local tmp; tmp=$(mktemp -d)
+  CGO_ENABLED=0 go build -trimpath -o "$tmp/twinkey-host" ./cmd/twinkey-host
+  if go version -m "$tmp/twinkey-host" | grep -i 'virtual-fido'; then
+    echo "release twinkey-host links virtual-fido"; rm -rf "$tmp"; exit 1
+  fi
+  if go list -deps ./cmd/twinkey-host | grep -E 'nativehost/simkey|virtual-fido' ||
+     go tool nm "$tmp/twinkey-host" | grep -E 'nativehost/simkey|bulwarkid/virtual-fido' | head -3 | grep .; then
+    echo "release twinkey-host links a simulated key package"; rm -rf "$tmp"; exit 1
+  fi
+  rm -rf "$tmp"
+  echo "release twinkey-host: no virtual-fido, no simkey"
+}
+
+# cmd_fuzz runs every Fuzz* target of every package for the given time each, one at a time (the fuzzer uses all
+# cores), and prints each target's executions at the end. Minimising a new input is capped at 5 s so that the
+# time goes to fuzzing.
+cmd_fuzz() {
+  local d="${1:-60s}" file pkg name log summary="" failed=""
+  while IFS= read -r file; do
+    pkg="./$(dirname "$file")"
+    for name in $(grep -oE '^func Fuzz[A-Za-z0-9_]+' "$file" | sed 's/^func //'); do
+      echo "== fuzz $pkg $name ($d)"
+      log=$(mktemp)
+      if go test -run '^$' -fuzz "^$name\$" -fuzztime "$d" -fuzzminimizetime 5s "$pkg" 2>&1 | tee "$log"; then
+        summary+="$pkg $name: $(grep -oE 'execs: [0-9]+' "$log" | tail -1)"$'\n'
+      else
+        failed+="$pkg $name"$'\n'
+      fi
+      rm -f "$log"
+    done
+  done < <(git ls-files '*_test.go' | xargs grep -l '^func Fuzz' | sort)
+  echo "== fuzz summary ($d each)"; printf '%s' "$summary"
+  if [ -n "$failed" ]; then echo "== fuzz targets with a finding:"; printf '%s' "$failed"; exit 1; fi
 }
 
 cmd_build() {
@@ -186,6 +225,7 @@ cmd_test() {
   echo "== gofmt"; check_fmt
   echo "== go vet"; go vet ./...
   echo "== staticcheck $staticcheck_version"; run_staticcheck
+  echo "== release native host"; check_release_host
   echo "== wasm build of the core, vet of the wasm entry points"
   GOOS=js GOARCH=wasm go build ./core/...
   GOOS=js GOARCH=wasm go vet ./wasm/...
@@ -205,7 +245,7 @@ cmd_demo() {
   setup chromium node_modules
   scripts/build-extension.sh
   go build -o e2e/.bin/rp ./e2e/rp
-  go build -o e2e/.bin/twinkey-host ./cmd/twinkey-host # the headless tour's USB chapter (simulated key)
+  go build -tags twinkeytest -o e2e/.bin/twinkey-host ./cmd/twinkey-host # the tour's USB chapter (simulated key)
   TWINKEY_RP_BIN="$root/e2e/.bin/rp" node e2e/demo/tour.js "$@"
 }
 
@@ -220,5 +260,6 @@ case "${1:-build}" in
   demo) shift; cmd_demo "$@" ;;
   bench) shift; cmd_bench "$@" ;;
   setup) shift; cmd_setup "$@" ;;
-  *) echo "usage: ./build.sh [build|test|demo|bench|setup [--dry-run]]" >&2; exit 2 ;;
+  fuzz) shift; cmd_fuzz "$@" ;;
+  *) echo "usage: ./build.sh [build|test|demo|bench|setup [--dry-run]|fuzz [duration]]" >&2; exit 2 ;;
 esac

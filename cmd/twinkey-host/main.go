@@ -2,8 +2,8 @@
 // (CTAPHID, CTAP1 and CTAP2) for sites marked hardware-only.
 //
 //	twinkey-host chrome-extension://<id>/        native messaging mode (started by the browser)
-//	twinkey-host install [--browser B] [--user-data-dir DIR]
-//	twinkey-host uninstall [--browser B] [--user-data-dir DIR]
+//	twinkey-host install [--browser B[,B...]|all] [--system] [--user-data-dir DIR]
+//	twinkey-host uninstall [--browser B[,B...]|all] [--system] [--user-data-dir DIR]
 //	twinkey-host devices                         list security keys and what they support
 //	twinkey-host doctor                          check the installation, permissions and keys
 //	twinkey-host version
@@ -23,6 +23,7 @@ import (
 	"os/signal"
 	"path/filepath"
 	"runtime"
+	"strings"
 	"syscall"
 	"time"
 
@@ -30,6 +31,7 @@ import (
 	"github.com/twinkey/twinkey/nativehost/hid"
 	"github.com/twinkey/twinkey/nativehost/host"
 	"github.com/twinkey/twinkey/nativehost/install"
+	"github.com/twinkey/twinkey/nativehost/messaging"
 )
 
 // Set with -ldflags "-X main.version=... -X main.extensionIDs=id1,id2".
@@ -42,14 +44,25 @@ func main() {
 	os.Exit(run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr, os.Getenv))
 }
 
-const usage = `usage:
-  twinkey-host install   [--browser chrome|chromium|edge|brave|all] [--user-data-dir DIR]
-  twinkey-host uninstall [--browser chrome|chromium|edge|brave|all] [--user-data-dir DIR]
+var usage = `usage:
+  twinkey-host install   [--browser B[,B...]|all] [--system] [--user-data-dir DIR]
+  twinkey-host uninstall [--browser B[,B...]|all] [--system] [--user-data-dir DIR]
   twinkey-host devices
-  twinkey-host doctor
+  twinkey-host doctor    [--system]
   twinkey-host version
+Browsers here: ` + browserList() + `
+install --browser all (the default) registers with the browsers found; uninstall removes only what install
+wrote; --system uses the system-wide locations (root / administrator) instead of the user's.
 The browser starts twinkey-host itself with its extension origin as argument (native messaging).
 `
+
+func browserList() string {
+	var names []string
+	for _, b := range install.Browsers(runtime.GOOS) {
+		names = append(names, string(b))
+	}
+	return strings.Join(names, ", ")
+}
 
 // env is the process environment, a parameter so that tests control it.
 type env func(string) string
@@ -69,11 +82,11 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer, getenv env) i
 	}
 	switch args[0] {
 	case "install", "uninstall":
-		return cmdInstall(args[0], args[1:], exe, stdout, stderr)
+		return cmdInstall(args[0], args[1:], exe, stdout, stderr, getenv)
 	case "devices":
 		return cmdDevices(stdout, stderr, getenv)
 	case "doctor":
-		return cmdDoctor(exe, stdout, stderr, getenv)
+		return cmdDoctor(args[1:], exe, stdout, stderr, getenv)
 	case "version":
 		fmt.Fprintf(stdout, "twinkey-host %s (%s/%s)\n", version, runtime.GOOS, runtime.GOARCH)
 		return 0
@@ -96,11 +109,14 @@ func executable() (string, error) {
 	return filepath.Abs(exe)
 }
 
-// newHost builds the host over the real USB keys, or over the simulated key when the environment asks for it
-// (tests only).
+// newHost builds the host over the real USB keys, or over the simulated key when a test build's environment
+// asks for it (a release build says on stderr that it ignores the request).
 func newHost(getenv env, stderr io.Writer) (*host.Host, func(), error) {
 	key, err := host.SimulatedKeyFromEnv(getenv)
-	if err != nil {
+	switch {
+	case errors.Is(err, host.ErrNoSimulatedKeys):
+		fmt.Fprintf(stderr, "twinkey-host: ignoring %s: %v\n", host.EnvSimulatedKey, err)
+	case err != nil:
 		return nil, nil, err
 	}
 	cfg := host.Config{Version: version, Devices: host.HIDSource{}, Log: stderr}
@@ -134,15 +150,23 @@ func serve(origin, exe string, stdin io.Reader, stdout, stderr io.Writer, getenv
 	defer cleanup()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	if err := h.Serve(ctx, stdin, stdout); err != nil {
+	// A write to a closed stdout then fails with EPIPE (and Serve ends) instead of killing the process with
+	// SIGPIPE (os/signal, "SIGPIPE").
+	signal.Notify(make(chan os.Signal, 1), syscall.SIGPIPE)
+	err = h.Serve(ctx, stdin, stdout)
+	if errors.Is(err, messaging.ErrOutputClosed) {
+		fmt.Fprintln(stderr, "twinkey-host: the browser closed its end of the port")
+		return 0
+	}
+	if err != nil {
 		fmt.Fprintf(stderr, "twinkey-host: %v\n", err)
 		return 1
 	}
 	return 0
 }
 
-func installOptions(exe, browser, userDataDir string) (install.Options, error) {
-	browsers, err := install.ParseBrowsers(browser)
+func installOptions(exe, browser, userDataDir string, system bool, getenv env) (install.Options, error) {
+	browsers, err := install.ParseBrowsers(browser, runtime.GOOS)
 	if err != nil {
 		return install.Options{}, err
 	}
@@ -157,19 +181,20 @@ func installOptions(exe, browser, userDataDir string) (install.Options, error) {
 		}
 	}
 	return install.Options{Name: host.Name, Description: "Twinkey: use USB security keys from the Twinkey extension",
-		HostPath: exe, ExtensionIDs: ids, Browsers: browsers, UserDataDir: userDataDir, Home: home,
-		GOOS: runtime.GOOS, Registry: install.SystemRegistry()}, nil
+		HostPath: exe, ExtensionIDs: ids, Browsers: browsers, System: system, UserDataDir: userDataDir, Home: home,
+		LocalAppData: getenv("LOCALAPPDATA"), GOOS: runtime.GOOS, Registry: install.SystemRegistry()}, nil
 }
 
-func cmdInstall(cmd string, args []string, exe string, stdout, stderr io.Writer) int {
+func cmdInstall(cmd string, args []string, exe string, stdout, stderr io.Writer, getenv env) int {
 	fs := flag.NewFlagSet(cmd, flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	browser := fs.String("browser", "all", "chrome, chromium, edge, brave or all")
+	browser := fs.String("browser", "all", "comma-separated browsers ("+browserList()+"), or all: the browsers found")
+	system := fs.Bool("system", false, "system-wide locations (root / administrator) instead of the user's")
 	userDataDir := fs.String("user-data-dir", "", "install only into DIR/NativeMessagingHosts (a browser run with --user-data-dir=DIR)")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
-	opts, err := installOptions(exe, *browser, *userDataDir)
+	opts, err := installOptions(exe, *browser, *userDataDir, *system, getenv)
 	if err != nil {
 		fmt.Fprintf(stderr, "twinkey-host: %v\n", err)
 		return 1
@@ -187,13 +212,20 @@ func cmdInstall(cmd string, args []string, exe string, stdout, stderr io.Writer)
 	verb := map[string]string{"install": "wrote", "uninstall": "removed"}[cmd]
 	for _, t := range targets {
 		fmt.Fprintf(stdout, "%s %s", verb, t.File)
+		if t.Browser != "" {
+			fmt.Fprintf(stdout, " [%s]", t.Browser)
+		}
 		if t.RegistryKey != "" {
-			fmt.Fprintf(stdout, " (HKCU\\%s)", t.RegistryKey)
+			fmt.Fprintf(stdout, " (%s\\%s)", hive(t.System), t.RegistryKey)
 		}
 		fmt.Fprintln(stdout)
 	}
 	if len(targets) == 0 {
-		fmt.Fprintln(stdout, "nothing to do")
+		if cmd == "install" {
+			fmt.Fprintln(stdout, "no browser found: name one with --browser ("+browserList()+")")
+		} else {
+			fmt.Fprintln(stdout, "nothing to do")
+		}
 	}
 	return 0
 }
@@ -220,6 +252,13 @@ func cmdDevices(stdout, stderr io.Writer, getenv env) int {
 	return 0
 }
 
+func hive(system bool) string {
+	if system {
+		return "HKLM"
+	}
+	return "HKCU"
+}
+
 // udevRule lets the logged-in user open FIDO hidraw nodes (PROTOCOLS.md §5.6).
 const udevRule = `# /etc/udev/rules.d/70-twinkey-fido.rules
 # Let the logged-in user open FIDO security keys (HID usage page 0xF1D0).
@@ -231,10 +270,16 @@ ACTION!="remove", SUBSYSTEM=="hidraw", ENV{ID_SECURITY_TOKEN}=="1", TAG+="uacces
 # Then: sudo udevadm control --reload-rules && sudo udevadm trigger  (and replug the key)
 `
 
-func cmdDoctor(exe string, stdout, stderr io.Writer, getenv env) int {
+func cmdDoctor(args []string, exe string, stdout, stderr io.Writer, getenv env) int {
+	fs := flag.NewFlagSet("doctor", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	system := fs.Bool("system", false, "check the system-wide registrations instead of the user's")
+	if err := fs.Parse(args); err != nil {
+		return 2
+	}
 	fmt.Fprintf(stdout, "twinkey-host %s at %s\n", version, exe)
 	problems := 0
-	opts, err := installOptions(exe, "all", "")
+	opts, err := installOptions(exe, "all", "", *system, getenv)
 	if err != nil {
 		fmt.Fprintf(stdout, "[!!] configuration: %v\n", err)
 		return 1
@@ -244,6 +289,16 @@ func cmdDoctor(exe string, stdout, stderr io.Writer, getenv env) int {
 		fmt.Fprintln(stdout, "      (built-in ID; put {\"extensionIds\": [\"<id>\"]} in "+
 			filepath.Join(filepath.Dir(exe), host.ConfigFileName)+" for an unpacked development extension)")
 	}
+	found := install.Found(opts)
+	names := make([]string, len(found))
+	for i, b := range found {
+		names[i] = string(b)
+	}
+	if len(found) == 0 {
+		fmt.Fprintln(stdout, "browsers found: none")
+	} else {
+		fmt.Fprintln(stdout, "browsers found: "+strings.Join(names, ", "))
+	}
 	checks, err := install.Status(opts)
 	if err != nil {
 		fmt.Fprintf(stdout, "[!!] %v\n", err)
@@ -251,11 +306,16 @@ func cmdDoctor(exe string, stdout, stderr io.Writer, getenv env) int {
 	}
 	registered := 0
 	for _, c := range checks {
-		if c.Installed {
+		switch c.State {
+		case install.StateOK:
 			registered++
-			fmt.Fprintf(stdout, "[ok] %-8s %s\n", c.Browser, c.File)
-		} else {
-			fmt.Fprintf(stdout, "[--] %-8s %s: %s\n", c.Browser, c.File, c.Problem)
+			fmt.Fprintf(stdout, "[ok] %-16s %s\n", c.Browser, c.File)
+		case install.StateBroken:
+			registered++
+			problems++
+			fmt.Fprintf(stdout, "[!!] %-16s %s: %s\n     fix: %s\n", c.Browser, c.File, c.Problem, c.Fix)
+		default:
+			fmt.Fprintf(stdout, "[--] %-16s not registered (%s)\n", c.Browser, c.Fix)
 		}
 	}
 	if registered == 0 {

@@ -50,25 +50,52 @@ func TestInstallUninstallUserDataDir(t *testing.T) {
 	}
 }
 
-func TestInstallIntoHome(t *testing.T) {
+func TestInstallIntoHomeOnlyFoundBrowsersAndDoctor(t *testing.T) {
 	if runtime.GOOS != "linux" {
 		t.Skip("checks the Linux layout")
 	}
 	home := t.TempDir()
 	t.Setenv("HOME", home)
+	for _, dir := range []string{".config/google-chrome", ".config/BraveSoftware/Brave-Browser"} {
+		os.MkdirAll(filepath.Join(home, dir), 0o755)
+	}
 	var out, errOut bytes.Buffer
 	if code := run([]string{"install", "--browser", "all"}, nil, &out, &errOut, noEnv); code != 0 {
 		t.Fatalf("install: exit %d: %s", code, errOut.String())
 	}
-	for _, dir := range []string{".config/google-chrome", ".config/chromium", ".config/microsoft-edge", ".config/BraveSoftware/Brave-Browser"} {
+	for _, dir := range []string{".config/google-chrome", ".config/BraveSoftware/Brave-Browser"} {
 		if _, err := os.Stat(filepath.Join(home, dir, "NativeMessagingHosts", "com.twinkey.host.json")); err != nil {
 			t.Errorf("%s: %v", dir, err)
 		}
 	}
+	for _, dir := range []string{".config/chromium", ".config/microsoft-edge"} {
+		if _, err := os.Stat(filepath.Join(home, dir)); !os.IsNotExist(err) {
+			t.Errorf("install --browser all created %s", dir)
+		}
+	}
 	out.Reset()
-	run([]string{"doctor"}, nil, &out, &errOut, noEnv)
-	if !strings.Contains(out.String(), "[ok] chrome") || !strings.Contains(out.String(), "[ok] brave") {
+	code := run([]string{"doctor"}, nil, &out, &errOut, noEnv)
+	if !strings.Contains(out.String(), "browsers found: chrome, brave") || !strings.Contains(out.String(), "[ok] chrome") ||
+		!strings.Contains(out.String(), "[ok] brave") {
 		t.Fatalf("doctor does not see the installation:\n%s", out.String())
+	}
+	_ = code // keys and USB depend on the machine; the registration part is what is checked here
+	// One browser broken, one fine: doctor fails and says how to fix it.
+	manifest := filepath.Join(home, ".config/BraveSoftware/Brave-Browser/NativeMessagingHosts/com.twinkey.host.json")
+	data, _ := os.ReadFile(manifest)
+	exe, _ := executable()
+	os.WriteFile(manifest, bytes.ReplaceAll(data, []byte(exe), []byte("/nonexistent/twinkey-host")), 0o644)
+	out.Reset()
+	if code := run([]string{"doctor"}, nil, &out, &errOut, noEnv); code == 0 ||
+		!strings.Contains(out.String(), "[!!] brave") || !strings.Contains(out.String(), "fix: run `twinkey-host install --browser brave`") {
+		t.Fatalf("doctor with a broken brave: exit %d\n%s", code, out.String())
+	}
+	out.Reset()
+	if code := run([]string{"uninstall", "--browser", "chrome"}, nil, &out, &errOut, noEnv); code != 0 {
+		t.Fatalf("uninstall chrome: exit %d", code)
+	}
+	if _, err := os.Stat(manifest); err != nil {
+		t.Fatal("uninstalling chrome removed brave's manifest")
 	}
 	if code := run([]string{"install", "--browser", "firefox"}, nil, &out, &errOut, noEnv); code == 0 {
 		t.Fatal("install --browser firefox succeeded")

@@ -90,6 +90,13 @@ type Client struct {
 // NewClient returns a client; call GetInfo first so that it learns the authenticator's maxMsgSize.
 func NewClient(t Transport) *Client { return &Client{t: t, maxMsgSize: defaultMaxMsgSize} }
 
+// Fits reports whether cmd with req stays within the authenticator's maxMsgSize (§6.2 getInfo 0x05; 1024 bytes
+// until getInfo says otherwise), i.e. whether call would send it rather than refuse it with ErrRequestTooLarge.
+func (c *Client) Fits(cmd Command, req any) bool {
+	enc, err := ctapcbor.Marshal(req)
+	return err == nil && 1+len(enc) <= c.maxMsgSize
+}
+
 // call runs one command: payload = cmd || CBOR(req) (req nil: no parameters); response = status || CBOR.
 // A non-OK status is returned as a StatusCode; resp (may be nil) receives the decoded map.
 func (c *Client) call(ctx context.Context, cmd Command, req, resp any, onKeepalive func(ctaphid.KeepaliveStatus)) error {

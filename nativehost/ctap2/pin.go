@@ -13,6 +13,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strings"
 	"unicode/utf8"
 
 	"github.com/twinkey/twinkey/core/cose"
@@ -52,6 +53,7 @@ var (
 	ErrPINTooShort         = errors.New("ctap2: PIN must have at least 4 characters")
 	ErrPINTooLong          = errors.New("ctap2: PIN must be at most 63 bytes")
 	ErrPINNotUTF8          = errors.New("ctap2: PIN is not valid UTF-8")
+	ErrPINHasNUL           = errors.New("ctap2: PIN must not contain NUL")
 	ErrInvalidKeyAgreement = errors.New("ctap2: the key's key-agreement public key is not a valid P-256 point")
 	ErrBadPINToken         = errors.New("ctap2: the key returned an undecryptable pinUvAuthToken")
 )
@@ -204,12 +206,15 @@ func Authenticate(p PINProtocol, key, msg []byte) []byte {
 	return sum
 }
 
-// checkPIN applies the CTAP 2.1 §6.5.1 PIN rules the client must enforce: UTF-8, at least 4 code points, at
-// most 63 bytes.
-func checkPIN(pin string) error {
+// CheckPIN applies the CTAP 2.1 §6.5.1 PIN rules the client must enforce: UTF-8, at least 4 code points, at
+// most 63 bytes; and no NUL, because a new PIN travels padded with 0x00 bytes to 64 (§6.5.5.5), so an
+// authenticator cannot tell a NUL inside a PIN from its padding.
+func CheckPIN(pin string) error {
 	switch {
 	case !utf8.ValidString(pin):
 		return ErrPINNotUTF8
+	case strings.IndexByte(pin, 0) >= 0:
+		return ErrPINHasNUL
 	case utf8.RuneCountInString(pin) < 4:
 		return ErrPINTooShort
 	case len(pin) > 63:
@@ -223,7 +228,7 @@ func checkPIN(pin string) error {
 // The PIN is used for this call only and never kept. A wrong PIN gives StatusPINInvalid; the caller asks
 // GetPINRetries how many attempts remain.
 func (c *Client) GetPINToken(ctx context.Context, p PINProtocol, pin string, permissions Permission, rpID string) ([]byte, error) {
-	if err := checkPIN(pin); err != nil {
+	if err := CheckPIN(pin); err != nil {
 		return nil, err
 	}
 	s, err := c.keyAgreement(ctx, p)

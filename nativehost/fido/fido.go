@@ -249,7 +249,11 @@ func (a *Authenticator) pinToken(ctx context.Context, p Prompter, perm ctap2.Per
 	p.Progress(Event{Kind: EventPINNeeded, Retries: retries})
 	for wrong := false; ; wrong = true {
 		pin, err := p.PIN(ctx, retries, wrong)
-		if err != nil {
+		switch {
+		case err == nil:
+		case errors.Is(err, context.DeadlineExceeded):
+			return nil, 0, fmt.Errorf("fido: no PIN within the time limit: %w", err)
+		default: // the cancel message, the port closing, or the prompt closed
 			return nil, 0, fmt.Errorf("%w: no PIN: %w", ErrCancelled, err)
 		}
 		token, err := a.ctap2.GetPINToken(ctx, proto, pin, perm, rpID)

@@ -160,7 +160,7 @@ func login(t *testing.T, a *fido.Authenticator, w *webauthn.WebAuthn, user *rpUs
 	t.Helper()
 	var opts []webauthn.LoginOption
 	if appIDExt != "" {
-		opts = append(opts, webauthn.WithAppIdExtension(appIDExt))
+		opts = append(opts, webauthn.WithAssertionExtensions(webauthn.WithExtensionAppID(appIDExt)))
 	}
 	_, session, err := w.BeginLogin(user, opts...)
 	if err != nil {
@@ -262,8 +262,10 @@ func TestAppIDExtension(t *testing.T) {
 	if err != nil {
 		t.Fatalf("tstranex/u2f rejects the registration: %v", err)
 	}
-	pub := append([]byte{4}, u2fReg.PubKey.X.FillBytes(make([]byte, 32))...)
-	pub = append(pub, u2fReg.PubKey.Y.FillBytes(make([]byte, 32))...)
+	pub, err := u2fReg.PubKey.Bytes() // 04 || X || Y
+	if err != nil {
+		t.Fatal(err)
+	}
 	user := &rpUser{creds: []webauthn.Credential{{ID: u2fReg.KeyHandle, PublicKey: pub, AttestationFormat: "fido-u2f"}}}
 	as := login(t, a, newRP(t), user, appID, ui)
 	if !as.AppIDUsed {

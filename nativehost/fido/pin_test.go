@@ -224,3 +224,47 @@ func TestDiscoverableAccountChoice(t *testing.T) {
 		t.Fatalf("closed chooser: %v", err)
 	}
 }
+
+// TestExcludeListSplitWhenMaxMsgSizeExceeded: a key that reports no maxCredentialCountInList (and so the 1024-byte
+// default maxMsgSize) gets 20 foreign 64-byte excludeCredentials: the list no longer fits one request, so the
+// client pre-flights it (CTAP 2.1 §6.1.2) and registers; with the key's own credential among them the answer is
+// "excluded".
+func TestExcludeListSplitWhenMaxMsgSizeExceeded(t *testing.T) {
+	k, err := simkey.NewCTAP21Key(simkey.CTAP21Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer k.Close()
+	dev, err := k.Open()
+	if err != nil {
+		t.Fatal(err)
+	}
+	conn, err := ctaphid.Open(context.Background(), dev, ctaphid.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, err := fido.New(context.Background(), conn, fido.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var foreign [][]byte
+	for i := range 20 {
+		id := make([]byte, 64)
+		id[0], id[63] = byte(i), 0xEE
+		foreign = append(foreign, id)
+	}
+	params := func(exclude [][]byte) *fido.MakeCredentialParams {
+		return &fido.MakeCredentialParams{RPID: rpID, ClientDataHash: hash([]byte("x")),
+			User: ctap2.UserEntity{ID: []byte("u")}, Algorithms: []int64{ctap2.AlgES256}, UV: fido.UVDiscouraged,
+			ExcludeList: exclude}
+	}
+	reg, err := a.MakeCredential(context.Background(), params(foreign), &recorder{})
+	if err != nil {
+		t.Fatalf("MakeCredential with 20 foreign excludeCredentials = %v", err)
+	}
+	ui := &recorder{}
+	_, err = a.MakeCredential(context.Background(), params(append(slices.Clone(foreign[:10]), append([][]byte{reg.CredentialID}, foreign[10:]...)...)), ui)
+	if !errors.Is(err, fido.ErrCredentialExcluded) {
+		t.Fatalf("MakeCredential with the key's own credential excluded = %v", err)
+	}
+}

@@ -132,6 +132,19 @@ func (a *Authenticator) makeCredentialCTAP2(ctx context.Context, p *MakeCredenti
 		}); err != nil {
 		return nil, err
 	}
+	if len(req.ExcludeList) > 1 && !a.ctap2.Fits(ctap2.CmdMakeCredential, req) {
+		// A key that does not report maxCredentialCountInList still bounds the request by maxMsgSize: find the
+		// excluded credential with silent pre-flight getAssertions (up=false, one credential each; CTAP 2.1
+		// §6.1.2 step 7, "pre-flight") and send only that one, or none.
+		found, err := a.probeCTAP2(ctx, p.RPID, p.ExcludeList)
+		if err != nil {
+			return nil, err
+		}
+		req.ExcludeList = nil
+		if found != nil {
+			req.ExcludeList = []ctap2.CredentialDescriptor{{Type: "public-key", ID: found}}
+		}
+	}
 	n := &touchNotifier{p: ui}
 	resp, err := a.ctap2.MakeCredential(ctx, req, n.keepalive)
 	if errors.Is(err, ctap2.StatusPUATRequired) && req.PinUvAuthParam == nil && a.pinState() == PINSet {

@@ -8,7 +8,6 @@ import (
 	"github.com/twinkey/twinkey/nativehost/fido"
 	"github.com/twinkey/twinkey/nativehost/hid"
 	"github.com/twinkey/twinkey/nativehost/messaging"
-	"github.com/twinkey/twinkey/nativehost/simkey"
 )
 
 func userEntity(u UserJSON) ctap2.UserEntity {
@@ -38,7 +37,11 @@ const (
 )
 
 // MapError is the one mapping from Go errors to wire errors. Messages are for logs and the extension's UI;
-// they never contain PINs or key material.
+// they never contain PINs or key material. Order matters where one error wraps several outcomes: a removed key
+// is key-removed whatever else failed; the time limit is timeout (no-device when no key ever came); a cancel
+// (the cancel message, or the port closing) is cancelled, also while waiting for a key or for the PIN.
+// Transport errors are matched by their generic form (hid.ErrNotFound, hid.ErrInUse), which every device
+// source, real or simulated, wraps.
 func MapError(err error) *messaging.Error {
 	var e *messaging.Error
 	code := CodeDeviceError
@@ -48,11 +51,17 @@ func MapError(err error) *messaging.Error {
 		return e
 	case errors.Is(err, errBadParams):
 		code = CodeBadRequestParams
-	case errors.Is(err, ErrNoDevice), errors.Is(err, hid.ErrNotFound), errors.Is(err, simkey.ErrUnplugged) && !errors.Is(err, fido.ErrKeyRemoved):
-		code, msg = CodeNoDevice, "No security key found. Insert your key and try again."
 	case errors.Is(err, fido.ErrKeyRemoved):
 		code, msg = CodeKeyRemoved, "The security key was removed."
-	case errors.Is(err, hid.ErrInUse), errors.Is(err, simkey.ErrInUse):
+	case errors.Is(err, ErrNoDevice) && errors.Is(err, context.DeadlineExceeded):
+		code, msg = CodeNoDevice, "No security key found. Insert your key and try again."
+	case errors.Is(err, context.DeadlineExceeded):
+		code, msg = CodeTimeout, "The security key was not used in time."
+	case errors.Is(err, fido.ErrCancelled), errors.Is(err, context.Canceled):
+		code, msg = CodeCancelled, "Cancelled."
+	case errors.Is(err, ErrNoDevice), errors.Is(err, hid.ErrNotFound):
+		code, msg = CodeNoDevice, "No security key found. Insert your key and try again."
+	case errors.Is(err, hid.ErrInUse):
 		code, msg = CodeDeviceBusy, "The security key is in use by another program."
 	case errors.Is(err, hid.ErrWindowsAdminRequired):
 		code, msg = CodeWindowsAdmin, hid.ErrWindowsAdminRequired.Error()
@@ -74,10 +83,6 @@ func MapError(err error) *messaging.Error {
 		code, msg = CodePINBlocked, "The security key's PIN is blocked; the key must be reset."
 	case errors.Is(err, fido.ErrPINAuthBlocked):
 		code, msg = CodePINAuthBlocked, "Too many wrong PINs: unplug the security key and plug it in again."
-	case errors.Is(err, fido.ErrCancelled), errors.Is(err, context.Canceled):
-		code, msg = CodeCancelled, "Cancelled."
-	case errors.Is(err, context.DeadlineExceeded):
-		code, msg = CodeTimeout, "The security key was not used in time."
 	}
 	return &messaging.Error{Code: code, Message: msg}
 }

@@ -12,14 +12,14 @@ import (
 	"fmt"
 	"io"
 	"runtime"
-	"strings"
+	"sync"
 	"time"
 
+	"github.com/twinkey/twinkey/nativehost/ctap2"
 	"github.com/twinkey/twinkey/nativehost/ctaphid"
 	"github.com/twinkey/twinkey/nativehost/fido"
 	"github.com/twinkey/twinkey/nativehost/hid"
 	"github.com/twinkey/twinkey/nativehost/messaging"
-	"github.com/twinkey/twinkey/nativehost/simkey"
 )
 
 // Name is the native messaging host name (manifest "name", connectNative argument).
@@ -33,6 +33,19 @@ const (
 	DefaultTimeout = 2 * time.Minute
 	MaxTimeout     = 10 * time.Minute
 )
+
+// CeremonyTimeout turns a request's timeoutMs into the ceremony's time limit: DefaultTimeout when absent or not
+// positive, MaxTimeout at most. The cap applies to the milliseconds, before they become a Duration, so that no
+// value overflows.
+func CeremonyTimeout(timeoutMs int64) time.Duration {
+	switch {
+	case timeoutMs <= 0:
+		return DefaultTimeout
+	case timeoutMs >= MaxTimeout.Milliseconds():
+		return MaxTimeout
+	}
+	return time.Duration(timeoutMs) * time.Millisecond
+}
 
 // Decisions of the host itself.
 var (
@@ -76,18 +89,13 @@ func (HIDSource) Open(path string) (ctaphid.Device, error) { return hid.Open(pat
 // SimulatedPath is the device path of the simulated key.
 const SimulatedPath = "simulated:virtual-fido"
 
-// SimulatedKey is a simulated authenticator (nativehost/simkey): virtual-fido, or the CTAP 2.1 key with a PIN.
+// SimulatedKey is a simulated authenticator (nativehost/simkey, linked only into test builds).
 type SimulatedKey interface {
 	Open() (ctaphid.Device, error)
 	Plugged() bool
 	Product() string
 	Close() error
 }
-
-var (
-	_ SimulatedKey = (*simkey.Key)(nil)
-	_ SimulatedKey = (*simkey.CTAP21Key)(nil)
-)
 
 // SimulatedSource offers one simulated key (tests only; see nativehost/simkey).
 type SimulatedSource struct{ Key SimulatedKey }
@@ -122,10 +130,20 @@ type Config struct {
 	Log     io.Writer
 }
 
-// Host serves native messaging requests. Ceremonies run one at a time (one USB key, one user).
+// Host serves native messaging requests. Ceremonies run one at a time (one USB key, one user); "devices" never
+// waits for one (it describes a key in use from what the ceremony learned when it opened it).
 type Host struct {
 	cfg      Config
 	ceremony chan struct{} // a one-slot semaphore
+
+	mu   sync.Mutex
+	keys map[string]*keySlot // by device path
+}
+
+// keySlot is the exclusive use of one key. desc is what the holder learned (INIT, getInfo), nil until then.
+type keySlot struct {
+	sem  chan struct{}
+	desc *fido.Description
 }
 
 // New returns a Host.
@@ -136,12 +154,16 @@ func New(cfg Config) *Host {
 	if cfg.Log == nil {
 		cfg.Log = io.Discard
 	}
-	return &Host{cfg: cfg, ceremony: make(chan struct{}, 1)}
+	return &Host{cfg: cfg, ceremony: make(chan struct{}, 1), keys: map[string]*keySlot{}}
 }
 
-// Serve runs the port protocol on in/out until in ends.
+// InlineTypes are the request types answered at once, outside the in-flight limit.
+var InlineTypes = []string{"hello"}
+
+// Serve runs the port protocol on in/out until in ends (nil), or out fails (messaging.ErrOutputClosed).
 func (h *Host) Serve(ctx context.Context, in io.Reader, out io.Writer) error {
-	return messaging.NewPort(in, out, h.Handlers(), messaging.Options{MapError: MapError, Log: h.cfg.Log}).Serve(ctx)
+	return messaging.NewPort(in, out, h.Handlers(), messaging.Options{MapError: MapError, Log: h.cfg.Log,
+		Inline: InlineTypes}).Serve(ctx)
 }
 
 // Handlers returns the message handlers by type.
@@ -164,14 +186,13 @@ func (p *GetParams) clientDataHash() []byte         { return p.ClientDataHash }
 func (p *U2FRegisterParams) clientDataHash() []byte { return p.ClientDataHash }
 func (p *U2FSignParams) clientDataHash() []byte     { return p.ClientDataHash }
 
-// decode parses params strictly (unknown fields are errors) and checks the clientDataHash length.
+// decode is the one params decoder of every handler: messaging.DecodeStrict (exact key names, no duplicates, no
+// unknown fields), then the clientDataHash length.
 func decode(params json.RawMessage, v any) error {
 	if len(params) == 0 {
 		return fmt.Errorf("%w: params missing", errBadParams)
 	}
-	dec := json.NewDecoder(strings.NewReader(string(params)))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(v); err != nil {
+	if err := messaging.DecodeStrict(params, v); err != nil {
 		return fmt.Errorf("%w: %w", errBadParams, err)
 	}
 	if c, ok := v.(withClientDataHash); ok && len(c.clientDataHash()) != 32 {
@@ -198,19 +219,51 @@ func (h *Host) Devices(ctx context.Context) (DevicesResult, error) {
 	res := DevicesResult{Devices: []DeviceJSON{}}
 	for _, e := range entries {
 		d := DeviceJSON{Path: e.Path, VendorID: e.VendorID, ProductID: e.ProductID, Manufacturer: e.Manufacturer, Product: e.Product}
-		if err := h.withKey(ctx, e.Path, func(a *fido.Authenticator) error {
-			desc := a.Describe()
+		describe := func(desc fido.Description) {
 			d.CTAP2, d.U2F, d.PIN, d.Versions = desc.CTAP2, desc.U2F, string(desc.PIN), desc.Versions
-			return nil
-		}); err != nil {
-			d.Error = MapError(err).Message
+		}
+		slot := h.slot(e.Path)
+		select {
+		case slot.sem <- struct{}{}:
+			err := h.use(ctx, e.Path, slot, func(a *fido.Authenticator) error { describe(a.Describe()); return nil })
+			h.release(slot)
+			if err != nil {
+				d.Error = MapError(err).Message
+			}
+		default:
+			if desc := h.inUse(e.Path); desc != nil {
+				describe(*desc)
+			} else {
+				d.Error = "The security key is being opened by another request; ask again in a moment."
+			}
 		}
 		res.Devices = append(res.Devices, d)
 	}
 	return res, nil
 }
 
-// withKey opens the key at path for the duration of fn, holding the ceremony slot.
+// slot returns the exclusive-use slot of the key at path.
+func (h *Host) slot(path string) *keySlot {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	s := h.keys[path]
+	if s == nil {
+		s = &keySlot{sem: make(chan struct{}, 1)}
+		h.keys[path] = s
+	}
+	return s
+}
+
+// inUse returns what the current holder of path learned about the key, nil if nothing yet.
+func (h *Host) inUse(path string) *fido.Description {
+	s := h.slot(path)
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return s.desc
+}
+
+// withKey opens the key at path for a ceremony, holding the ceremony slot (ceremonies run one at a time) and the
+// key's slot for the duration of fn. "devices" never waits for either.
 func (h *Host) withKey(ctx context.Context, path string, fn func(*fido.Authenticator) error) error {
 	select {
 	case h.ceremony <- struct{}{}:
@@ -218,6 +271,26 @@ func (h *Host) withKey(ctx context.Context, path string, fn func(*fido.Authentic
 	case <-ctx.Done():
 		return ctx.Err()
 	}
+	slot := h.slot(path)
+	select {
+	case slot.sem <- struct{}{}:
+		defer h.release(slot)
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	return h.use(ctx, path, slot, fn)
+}
+
+// release gives back a key slot.
+func (h *Host) release(slot *keySlot) {
+	h.mu.Lock()
+	slot.desc = nil
+	h.mu.Unlock()
+	<-slot.sem
+}
+
+// use opens the key at path, whose slot the caller holds, for the duration of fn.
+func (h *Host) use(ctx context.Context, path string, slot *keySlot, fn func(*fido.Authenticator) error) error {
 	dev, err := h.cfg.Devices.Open(path)
 	if err != nil {
 		return err
@@ -232,17 +305,18 @@ func (h *Host) withKey(ctx context.Context, path string, fn func(*fido.Authentic
 	if err != nil {
 		return err
 	}
+	desc := a.Describe()
+	h.mu.Lock()
+	slot.desc = &desc
+	h.mu.Unlock()
 	return fn(a)
 }
 
 // ceremony runs fn on the requested key (or the first one), waiting for a key to be plugged in if none is, within
 // the request's time limit.
-func (h *Host) runCeremony(ctx context.Context, call *messaging.Call, timeoutMs int, path string, fn func(context.Context, *fido.Authenticator, fido.Prompter) error) error {
-	timeout := DefaultTimeout
-	if timeoutMs > 0 {
-		timeout = min(time.Duration(timeoutMs)*time.Millisecond, MaxTimeout)
-	}
-	ctx, cancel := context.WithTimeout(ctx, timeout)
+// A cancel (or the port closing) while no key is plugged in ends it as cancelled, the time limit as ErrNoDevice.
+func (h *Host) runCeremony(ctx context.Context, call *messaging.Call, timeoutMs int64, path string, fn func(context.Context, *fido.Authenticator, fido.Prompter) error) error {
+	ctx, cancel := context.WithTimeout(ctx, CeremonyTimeout(timeoutMs))
 	defer cancel()
 	ui := &prompter{call: call}
 	for announced := false; ; {
@@ -267,6 +341,9 @@ func (h *Host) runCeremony(ctx context.Context, call *messaging.Call, timeoutMs 
 		select {
 		case <-time.After(h.cfg.PollInterval):
 		case <-ctx.Done():
+			if errors.Is(ctx.Err(), context.Canceled) {
+				return fmt.Errorf("%w: while waiting for a key: %w", fido.ErrCancelled, ctx.Err())
+			}
 			return fmt.Errorf("%w: %w", ErrNoDevice, ctx.Err())
 		}
 	}
@@ -288,15 +365,39 @@ func (p *prompter) PIN(ctx context.Context, retries int, wrong bool) (string, er
 	if wrong {
 		ev = fido.EventPINWrong
 	}
-	answer, err := p.call.Ask(ctx, messaging.Progress{Event: string(ev), Retries: &retries}, messaging.AnswerPIN)
+	answer, err := p.call.Ask(ctx, messaging.Progress{Event: string(ev), Retries: &retries}, messaging.AnswerPIN, acceptPIN)
 	if err != nil {
 		return "", err
 	}
-	var a PINAnswer
-	if err := json.Unmarshal(answer, &a); err != nil || a.PIN == "" {
-		return "", fmt.Errorf("%w: pin message without a PIN", errBadParams)
+	a, err := readPINAnswer(answer)
+	if err != nil {
+		return "", err
 	}
 	return a.PIN, nil
+}
+
+// readPINAnswer decodes a "pin" message's params and applies the client's PIN rules (ctap2.CheckPIN: UTF-8, 4
+// code points to 63 bytes, no NUL). Its error never contains the PIN.
+func readPINAnswer(params json.RawMessage) (PINAnswer, error) {
+	var a PINAnswer
+	if err := decode(params, &a); err != nil {
+		return PINAnswer{}, fmt.Errorf("%w: pin message must be {\"target\", \"pin\"}", errBadParams)
+	}
+	if a.PIN == "" {
+		return PINAnswer{}, fmt.Errorf("%w: the PIN is empty", errBadParams)
+	}
+	if err := ctap2.CheckPIN(a.PIN); err != nil {
+		return PINAnswer{}, fmt.Errorf("%w: %w", errBadParams, err)
+	}
+	return a, nil
+}
+
+// acceptPIN refuses a PIN answer before it reaches the key: the question stays open and no retry is used.
+func acceptPIN(params json.RawMessage) error {
+	if _, err := readPINAnswer(params); err != nil {
+		return MapError(err)
+	}
+	return nil
 }
 
 // ChooseAccount asks the extension which discoverable credential to use ("choose-account", answered by
@@ -306,12 +407,12 @@ func (p *prompter) ChooseAccount(ctx context.Context, accounts []fido.Account) (
 	for i, a := range accounts {
 		choices[i] = messaging.Account{UserID: base64.RawURLEncoding.EncodeToString(a.UserID), Name: a.Name, DisplayName: a.DisplayName}
 	}
-	answer, err := p.call.Ask(ctx, messaging.Progress{Event: EventChooseAccount, Accounts: choices}, messaging.AnswerAccount)
+	answer, err := p.call.Ask(ctx, messaging.Progress{Event: EventChooseAccount, Accounts: choices}, messaging.AnswerAccount, nil)
 	if err != nil {
 		return 0, err
 	}
 	var a AccountAnswer
-	if err := json.Unmarshal(answer, &a); err != nil || a.Index == nil || *a.Index < 0 || *a.Index >= len(accounts) {
+	if err := decode(answer, &a); err != nil || a.Index == nil || *a.Index < 0 || *a.Index >= len(accounts) {
 		return 0, fmt.Errorf("%w: choose message without an index in [0, %d)", errBadParams, len(accounts))
 	}
 	return *a.Index, nil

@@ -18,6 +18,7 @@ import (
 	"github.com/twinkey/twinkey/nativehost/ctaphid"
 	"github.com/twinkey/twinkey/nativehost/host"
 	"github.com/twinkey/twinkey/nativehost/messaging"
+	_ "github.com/twinkey/twinkey/nativehost/simkey/simhost"
 )
 
 // client is the browser end of a native messaging port connected to a Host over pipes. Like Chrome, it takes
@@ -44,7 +45,13 @@ func connect(t *testing.T, env map[string]string) *client {
 		t.Fatalf("simulated key: %v", err)
 	}
 	t.Cleanup(func() { key.Close() })
-	h := host.New(host.Config{Version: "test", Devices: host.SimulatedSource{Key: key}, Simulated: true,
+	return connectSource(t, host.SimulatedSource{Key: key})
+}
+
+// connectSource connects a client to a host over the keys src offers.
+func connectSource(t *testing.T, src host.DeviceSource) *client {
+	t.Helper()
+	h := host.New(host.Config{Version: "test", Devices: src, Simulated: true,
 		PollInterval: 20 * time.Millisecond, CTAPHID: ctaphid.Options{ResponseTimeout: 60 * time.Second}})
 	inR, inW := io.Pipe()
 	outR, outW := io.Pipe()
@@ -82,6 +89,15 @@ func (c *client) send(typ string, params any) string {
 		c.t.Fatal(err)
 	}
 	return id
+}
+
+// sendRaw sends a message as given and returns the id the test reads it under ("s" for every raw message).
+func (c *client) sendRaw(msg string) string {
+	c.t.Helper()
+	if err := messaging.WriteFrame(c.inW, []byte(msg)); err != nil {
+		c.t.Fatal(err)
+	}
+	return "s"
 }
 
 func (c *client) read() reply {

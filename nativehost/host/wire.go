@@ -49,7 +49,7 @@ type CreateParams struct {
 	ResidentKey        string   `json:"residentKey,omitempty"`      // "required" | "preferred" | "discouraged"
 	UserVerification   string   `json:"userVerification,omitempty"` // "required" | "preferred" | "discouraged"
 	AppIDExclude       string   `json:"appidExclude,omitempty"`
-	TimeoutMs          int      `json:"timeoutMs,omitempty"`
+	TimeoutMs          int64    `json:"timeoutMs,omitempty"`
 	Device             string   `json:"device,omitempty"` // a path from "devices"; default: the first key
 }
 
@@ -69,7 +69,7 @@ type GetParams struct {
 	AllowCredentials []Bytes `json:"allowCredentials,omitempty"`
 	UserVerification string  `json:"userVerification,omitempty"`
 	AppID            string  `json:"appid,omitempty"`
-	TimeoutMs        int     `json:"timeoutMs,omitempty"`
+	TimeoutMs        int64   `json:"timeoutMs,omitempty"`
 	Device           string  `json:"device,omitempty"`
 }
 
@@ -94,7 +94,7 @@ type U2FRegisterParams struct {
 	AppID          string       `json:"appId"`
 	ClientDataHash Bytes        `json:"clientDataHash"`
 	RegisteredKeys []U2FKeyJSON `json:"registeredKeys,omitempty"`
-	TimeoutMs      int          `json:"timeoutMs,omitempty"`
+	TimeoutMs      int64        `json:"timeoutMs,omitempty"`
 	Device         string       `json:"device,omitempty"`
 }
 
@@ -108,7 +108,7 @@ type U2FRegisterResult struct {
 type U2FSignParams struct {
 	ClientDataHash Bytes        `json:"clientDataHash"`
 	Keys           []U2FKeyJSON `json:"keys"`
-	TimeoutMs      int          `json:"timeoutMs,omitempty"`
+	TimeoutMs      int64        `json:"timeoutMs,omitempty"`
 	Device         string       `json:"device,omitempty"`
 }
 

@@ -4,14 +4,21 @@ package install
 
 import "golang.org/x/sys/windows/registry"
 
-// windowsRegistry writes HKEY_CURRENT_USER keys.
+// windowsRegistry writes keys under HKEY_CURRENT_USER, or HKEY_LOCAL_MACHINE for system-wide registrations.
 type windowsRegistry struct{}
 
-// SystemRegistry returns the current user's registry.
+// SystemRegistry returns the Windows registry.
 func SystemRegistry() Registry { return windowsRegistry{} }
 
-func (windowsRegistry) SetDefault(key, value string) error {
-	k, _, err := registry.CreateKey(registry.CURRENT_USER, key, registry.SET_VALUE)
+func root(system bool) registry.Key {
+	if system {
+		return registry.LOCAL_MACHINE
+	}
+	return registry.CURRENT_USER
+}
+
+func (windowsRegistry) SetDefault(system bool, key, value string) error {
+	k, _, err := registry.CreateKey(root(system), key, registry.SET_VALUE)
 	if err != nil {
 		return err
 	}
@@ -19,12 +26,12 @@ func (windowsRegistry) SetDefault(key, value string) error {
 	return k.SetStringValue("", value)
 }
 
-func (windowsRegistry) Delete(key string) error {
-	return registry.DeleteKey(registry.CURRENT_USER, key)
+func (windowsRegistry) Delete(system bool, key string) error {
+	return registry.DeleteKey(root(system), key)
 }
 
-func (windowsRegistry) GetDefault(key string) (string, error) {
-	k, err := registry.OpenKey(registry.CURRENT_USER, key, registry.QUERY_VALUE)
+func (windowsRegistry) GetDefault(system bool, key string) (string, error) {
+	k, err := registry.OpenKey(root(system), key, registry.QUERY_VALUE)
 	if err != nil {
 		return "", err
 	}

@@ -17,10 +17,11 @@ import (
 // MaxOutgoing is Chrome's limit for one host→browser message; a larger one makes Chrome drop the port (§7.1).
 const MaxOutgoing = 1 << 20
 
-// DefaultMaxIncoming bounds one browser→host message. Chrome allows up to 4 GiB; nothing Twinkey sends comes
-// near 1 MiB, so a larger frame is a bug: it is skipped (read and discarded, so the stream stays in sync) and
-// answered with an error.
-const DefaultMaxIncoming = 1 << 20
+// DefaultMaxIncoming bounds one browser→host message: 1 MiB less 1 KiB, so that any reply the port makes up
+// itself (an error echoing the request's id) fits in MaxOutgoing. Chrome allows up to 4 GiB; nothing Twinkey
+// sends comes near 1 MiB, so a larger frame is a bug: it is skipped (read and discarded, so the stream stays in
+// sync) and answered with an error.
+const DefaultMaxIncoming = MaxOutgoing - 1024
 
 // Frame errors.
 var (

@@ -12,7 +12,7 @@ import (
 	"time"
 )
 
-type wireReply struct {
+type testReply struct {
 	ID       string          `json:"id"`
 	Type     string          `json:"type"`
 	Result   json.RawMessage `json:"result"`
@@ -65,7 +65,7 @@ func (h *harness) send(v any) {
 	h.sendRaw(b)
 }
 
-func (h *harness) recv() wireReply {
+func (h *harness) recv() testReply {
 	h.t.Helper()
 	type res struct {
 		b   []byte
@@ -78,7 +78,7 @@ func (h *harness) recv() wireReply {
 		if r.err != nil {
 			h.t.Fatalf("read reply: %v", r.err)
 		}
-		var w wireReply
+		var w testReply
 		if err := json.Unmarshal(r.b, &w); err != nil {
 			h.t.Fatalf("reply is not JSON: %q", r.b)
 		}
@@ -86,11 +86,11 @@ func (h *harness) recv() wireReply {
 	case <-time.After(5 * time.Second):
 		h.t.Fatal("no reply")
 	}
-	return wireReply{}
+	return testReply{}
 }
 
-func (h *harness) recvN(n int) map[string]wireReply {
-	out := map[string]wireReply{}
+func (h *harness) recvN(n int) map[string]testReply {
+	out := map[string]testReply{}
 	for range n {
 		r := h.recv()
 		out[r.ID+"/"+r.Type] = r
@@ -198,7 +198,7 @@ func TestPINQuestion(t *testing.T) {
 	ask := func(ctx context.Context, _ json.RawMessage, call *Call) (any, error) {
 		three := 3
 		call.Progress(Progress{Event: "touch"})
-		answer, err := call.Ask(ctx, Progress{Event: "pin-needed", Retries: &three}, AnswerPIN)
+		answer, err := call.Ask(ctx, Progress{Event: "pin-needed", Retries: &three}, AnswerPIN, nil)
 		if err != nil {
 			return nil, err
 		}
@@ -229,9 +229,8 @@ func TestPINQuestion(t *testing.T) {
 
 func TestHandlerPanicIsAnError(t *testing.T) {
 	boom := func(context.Context, json.RawMessage, *Call) (any, error) {
-		var m map[string]int
-		m["x"] = 1
-		return nil, nil
+		var handlers []HandlerFunc
+		return handlers[1](context.Background(), nil, nil) // index out of range: a bug in a handler
 	}
 	h := start(t, map[string]HandlerFunc{"boom": boom, "echo": echo}, Options{})
 	h.send(Request{ID: "1", Type: "boom"})

@@ -21,6 +21,7 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/fxamacker/cbor/v2"
@@ -55,6 +56,8 @@ type CTAP21Key struct {
 	queued  []*ctap21Credential // credentials left for getNextAssertion
 	queuedQ ctap21Assertion     // the getAssertion they answer
 	touches int                 // authenticatorSelection requests, for tests
+
+	unplugArmed atomic.Bool // CTAP21Config.UnplugAtPINRetries: unplug once the next CBOR answer is read
 }
 
 // CTAP21Config describes a CTAP21Key.
@@ -73,6 +76,9 @@ type CTAP21Config struct {
 	// StateDir keeps the key's state (PIN hash and retries, signature counter, credentials) in
 	// StateDir/ctap21-key-state.json across processes. Empty: in memory only.
 	StateDir string
+	// UnplugAtPINRetries removes the key right after the client has read its answer to getPINRetries (§6.5.5.2),
+	// which a client asks just before it asks the user for the PIN: the key is gone while the PIN is asked.
+	UnplugAtPINRetries bool
 }
 
 const ctap21StateFile = "ctap21-key-state.json"
@@ -322,7 +328,13 @@ func (d *ctap21Device) dispatch(cid ctaphid.ChannelID, cmd ctaphid.Command, payl
 	}
 }
 
-func (d *ctap21Device) Read(ctx context.Context) ([]byte, error) { return d.handle.read(ctx) }
+func (d *ctap21Device) Read(ctx context.Context) ([]byte, error) {
+	p, err := d.handle.read(ctx)
+	if err == nil && p[4] == byte(ctaphid.CmdCBOR) && d.key.unplugArmed.CompareAndSwap(true, false) {
+		defer d.key.Unplug()
+	}
+	return p, err
+}
 
 func (d *ctap21Device) Close() error {
 	d.mu.Lock()
@@ -483,6 +495,9 @@ func (k *CTAP21Key) clientPIN(a ctap21Args) []byte {
 	}
 	switch sub {
 	case 0x01: // getPINRetries
+		if k.cfg.UnplugAtPINRetries {
+			k.unplugArmed.Store(true)
+		}
 		return okCBOR(map[int]any{0x03: k.st.Retries})
 	case 0x02: // getKeyAgreement
 		pub, err := cose.NewEC2P256(cose.AlgECDHESHKDF256, k.agree.PublicKey().Bytes())

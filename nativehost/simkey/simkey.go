@@ -42,12 +42,14 @@ import (
 	"github.com/bulwarkid/virtual-fido/u2f"
 
 	"github.com/twinkey/twinkey/nativehost/ctaphid"
+	"github.com/twinkey/twinkey/nativehost/hid"
 )
 
-// Errors of the simulated key.
+// Errors of the simulated key. ErrUnplugged and ErrInUse wrap the generic transport errors a real key gives in
+// the same situation (hid.ErrNotFound, hid.ErrInUse), so that callers never need to name this package.
 var (
-	ErrUnplugged = errors.New("simkey: the simulated key was unplugged")
-	ErrInUse     = errors.New("simkey: the simulated key is already open")
+	ErrUnplugged = fmt.Errorf("simkey: the simulated key was unplugged: %w", hid.ErrNotFound)
+	ErrInUse     = fmt.Errorf("simkey: the simulated key is already open: %w", hid.ErrInUse)
 	ErrClosed    = errors.New("simkey: device handle closed")
 )
 

@@ -20,7 +20,7 @@ let seq = 0;
 const newUser = (tag) => `${tag}-${Date.now().toString(36)}-${++seq}`;
 
 test.beforeAll(() => {
-  execFileSync('go', ['build', '-o', hostBin, './cmd/twinkey-host'], { cwd: repoRoot, stdio: 'inherit' });
+  execFileSync('go', ['build', '-tags', 'twinkeytest', '-o', hostBin, './cmd/twinkey-host'], { cwd: repoRoot, stdio: 'inherit' });
 });
 
 const opened = [];
