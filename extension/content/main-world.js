@@ -89,10 +89,32 @@
   const CRYPTOTOKEN_ORIGIN = 'chrome-extension://' + CRYPTOTOKEN_ID;
   const CRYPTOTOKEN_COMMS_URL = CRYPTOTOKEN_ORIGIN + '/u2f-comms.html';
 
+  // ---- Answers from the relay ------------------------------------------------------------------------------
+
+  // Requests waiting for the relay's answer, by request id (the full part adds them). A null-prototype object, so
+  // page changes to Map.prototype or Object.prototype cannot reach it. The listener is registered here, at
+  // document_start, before any page listener: our answers never reach the page's message listeners.
+  const pendingAnswers = ObjectCreate(null);
+
+  function onRelayMessage(event) {
+    if (ReflectApply(MessageEventSource, event, []) !== windowObject) return;
+    const data = ReflectApply(MessageEventData, event, []);
+    if (data === null || typeof data !== 'object' || data.__twinkey !== 1 || data.dir !== 'to-page') return;
+    const id = data.id;
+    if (typeof id !== 'string') return;
+    const deliver = pendingAnswers[id];
+    if (deliver === undefined) return;
+    delete pendingAnswers[id];
+    ReflectApply(EventStopImmediatePropagation, event, []);
+    deliver(data.ok === true ? {ok: true, result: data.result} : {ok: false, error: data.error});
+  }
+
+  ReflectApply(EventTargetAddEventListener, windowObject, ['message', onRelayMessage, true]);
+
   // ---- The full part, loaded on first use -----------------------------------------------------------------
 
-  const SHARED_NAMES = ['ObjectCreate', 'ObjectDefineProperty', 'ObjectGetOwnPropertyDescriptor', 'ObjectGetPrototypeOf', 'ObjectKeys', 'ObjectFreeze', 'ReflectApply', 'ArrayIsArray', 'JSONStringify', 'JSONParse', 'MathTrunc', 'MathMin', 'NumberIsFinite', 'StringCharCodeAt', 'SymbolIterator', 'PromiseCtor', 'TypeErrorCtor', 'DOMExceptionCtor', 'EventCtor', 'Uint8ArrayCtor', 'ArrayBufferIsView', 'ArrayBufferByteLength', 'ArrayBufferResizable', 'TypedArrayPrototype', 'TypedArrayBuffer', 'TypedArrayByteOffset', 'TypedArrayByteLength', 'TypedArraySet', 'DataViewBuffer', 'DataViewByteOffset', 'DataViewByteLength', 'AbortSignalAborted', 'AbortSignalReason', 'EventTargetAddEventListener', 'EventTargetRemoveEventListener', 'EventTargetDispatchEvent', 'EventStopImmediatePropagation', 'MessageEventData', 'MessageEventSource', 'MessagePortPostMessage', 'MessagePortCtor', 'CryptoGetRandomValues', 'cryptoObject', 'windowObject', 'windowPostMessage', 'setTimer', 'clearTimer', 'locationObject', 'ArraySlice', 'ArraySort', 'webAuthnAvailable', 'nativeCreate', 'nativeGet', 'nativeParseCreation', 'nativeParseRequest', 'CRYPTOTOKEN_ID', 'CRYPTOTOKEN_ORIGIN', 'CRYPTOTOKEN_COMMS_URL'];
-  const SHARED = [ObjectCreate, ObjectDefineProperty, ObjectGetOwnPropertyDescriptor, ObjectGetPrototypeOf, ObjectKeys, ObjectFreeze, ReflectApply, ArrayIsArray, JSONStringify, JSONParse, MathTrunc, MathMin, NumberIsFinite, StringCharCodeAt, SymbolIterator, PromiseCtor, TypeErrorCtor, DOMExceptionCtor, EventCtor, Uint8ArrayCtor, ArrayBufferIsView, ArrayBufferByteLength, ArrayBufferResizable, TypedArrayPrototype, TypedArrayBuffer, TypedArrayByteOffset, TypedArrayByteLength, TypedArraySet, DataViewBuffer, DataViewByteOffset, DataViewByteLength, AbortSignalAborted, AbortSignalReason, EventTargetAddEventListener, EventTargetRemoveEventListener, EventTargetDispatchEvent, EventStopImmediatePropagation, MessageEventData, MessageEventSource, MessagePortPostMessage, MessagePortCtor, CryptoGetRandomValues, cryptoObject, windowObject, windowPostMessage, setTimer, clearTimer, locationObject, ArraySlice, ArraySort, webAuthnAvailable, nativeCreate, nativeGet, nativeParseCreation, nativeParseRequest, CRYPTOTOKEN_ID, CRYPTOTOKEN_ORIGIN, CRYPTOTOKEN_COMMS_URL];
+  const SHARED_NAMES = ['ObjectCreate', 'ObjectDefineProperty', 'ObjectGetOwnPropertyDescriptor', 'ObjectGetPrototypeOf', 'ObjectKeys', 'ObjectFreeze', 'ReflectApply', 'ArrayIsArray', 'JSONStringify', 'JSONParse', 'MathTrunc', 'MathMin', 'NumberIsFinite', 'StringCharCodeAt', 'SymbolIterator', 'PromiseCtor', 'TypeErrorCtor', 'DOMExceptionCtor', 'EventCtor', 'Uint8ArrayCtor', 'ArrayBufferIsView', 'ArrayBufferByteLength', 'ArrayBufferResizable', 'TypedArrayPrototype', 'TypedArrayBuffer', 'TypedArrayByteOffset', 'TypedArrayByteLength', 'TypedArraySet', 'DataViewBuffer', 'DataViewByteOffset', 'DataViewByteLength', 'AbortSignalAborted', 'AbortSignalReason', 'EventTargetAddEventListener', 'EventTargetRemoveEventListener', 'EventTargetDispatchEvent', 'EventStopImmediatePropagation', 'MessageEventData', 'MessageEventSource', 'MessagePortPostMessage', 'MessagePortCtor', 'CryptoGetRandomValues', 'cryptoObject', 'windowObject', 'windowPostMessage', 'setTimer', 'clearTimer', 'locationObject', 'ArraySlice', 'ArraySort', 'pendingAnswers', 'webAuthnAvailable', 'nativeCreate', 'nativeGet', 'nativeParseCreation', 'nativeParseRequest', 'CRYPTOTOKEN_ID', 'CRYPTOTOKEN_ORIGIN', 'CRYPTOTOKEN_COMMS_URL'];
+  const SHARED = [ObjectCreate, ObjectDefineProperty, ObjectGetOwnPropertyDescriptor, ObjectGetPrototypeOf, ObjectKeys, ObjectFreeze, ReflectApply, ArrayIsArray, JSONStringify, JSONParse, MathTrunc, MathMin, NumberIsFinite, StringCharCodeAt, SymbolIterator, PromiseCtor, TypeErrorCtor, DOMExceptionCtor, EventCtor, Uint8ArrayCtor, ArrayBufferIsView, ArrayBufferByteLength, ArrayBufferResizable, TypedArrayPrototype, TypedArrayBuffer, TypedArrayByteOffset, TypedArrayByteLength, TypedArraySet, DataViewBuffer, DataViewByteOffset, DataViewByteLength, AbortSignalAborted, AbortSignalReason, EventTargetAddEventListener, EventTargetRemoveEventListener, EventTargetDispatchEvent, EventStopImmediatePropagation, MessageEventData, MessageEventSource, MessagePortPostMessage, MessagePortCtor, CryptoGetRandomValues, cryptoObject, windowObject, windowPostMessage, setTimer, clearTimer, locationObject, ArraySlice, ArraySort, pendingAnswers, webAuthnAvailable, nativeCreate, nativeGet, nativeParseCreation, nativeParseRequest, CRYPTOTOKEN_ID, CRYPTOTOKEN_ORIGIN, CRYPTOTOKEN_COMMS_URL];
   const BOOT = '__twinkeyBootPageScript';
   const LOAD_TIMEOUT_MS = 10 * 1000;
   let full = null;

@@ -23,7 +23,7 @@
       EventTargetAddEventListener, EventTargetRemoveEventListener, EventTargetDispatchEvent,
       EventStopImmediatePropagation, MessageEventData, MessageEventSource, MessagePortPostMessage,
       MessagePortCtor, CryptoGetRandomValues, cryptoObject, windowObject, windowPostMessage, setTimer,
-      clearTimer, locationObject, ArraySlice, ArraySort, webAuthnAvailable, nativeCreate, nativeGet,
+      clearTimer, locationObject, ArraySlice, ArraySort, pendingAnswers, webAuthnAvailable, nativeCreate, nativeGet,
       nativeParseCreation, nativeParseRequest, CRYPTOTOKEN_ID, CRYPTOTOKEN_ORIGIN, CRYPTOTOKEN_COMMS_URL,
     } = shared;
     // ---- base64url (RFC 4648 §5, no padding) ----------------------------------------------------------------
@@ -378,10 +378,6 @@
 
     // ---- Page <-> relay channel (extension/MESSAGES.md §1) -------------------------------------------------
 
-    // Requests waiting for the relay's answer, by request id. A null-prototype object, so page changes to
-    // Map.prototype or Object.prototype cannot reach it.
-    const pendingAnswers = ObjectCreate(null);
-
     function newRequestId() {
       const bytes = new Uint8ArrayCtor(12);
       ReflectApply(CryptoGetRandomValues, cryptoObject, [bytes]);
@@ -400,21 +396,8 @@
         [{__twinkey: 1, dir: 'to-relay', id, op, payload}, targetOrigin]);
     }
 
-    function onRelayMessage(event) {
-      if (ReflectApply(MessageEventSource, event, []) !== windowObject) return;
-      const data = ReflectApply(MessageEventData, event, []);
-      if (data === null || typeof data !== 'object' || data.__twinkey !== 1 || data.dir !== 'to-page') return;
-      const id = data.id;
-      if (typeof id !== 'string') return;
-      const deliver = pendingAnswers[id];
-      if (deliver === undefined) return;
-      delete pendingAnswers[id];
-      // Our own traffic: keep it away from the page's message listeners.
-      ReflectApply(EventStopImmediatePropagation, event, []);
-      deliver(data.ok === true ? {ok: true, result: data.result} : {ok: false, error: data.error});
-    }
-
-    ReflectApply(EventTargetAddEventListener, windowObject, ['message', onRelayMessage, true]);
+    // pendingAnswers (requests waiting for the relay's answer, by id) is the small part's: its listener, registered
+    // at document_start before any page listener, delivers the answers and keeps them from the page.
 
     /**
      * exchange sends one request to the relay and resolves with its answer ({ok, result} or {ok, error}). It rejects

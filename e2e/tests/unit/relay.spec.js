@@ -5,13 +5,21 @@ const {test, expect, chromium} = require('@playwright/test');
 const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
-const {CHROMIUM_LAUNCH_OPTIONS, MAIN_WORLD, RELAY, RP_ORIGIN, OTHER_ORIGIN, serveTestSites, addVirtualAuthenticator} =
+const {CHROMIUM_LAUNCH_OPTIONS, MAIN_WORLD, PAGE_IMPL, RELAY, RP_ORIGIN, OTHER_ORIGIN, serveTestSites, addVirtualAuthenticator} =
   require('./helpers/page-setup');
 
 const APP_ID = `${RP_ORIGIN}/app-id.json`;
 
 // The test service worker: one port per request, `self.mode[op]` picks the answer.
 const TEST_SERVICE_WORKER = `
+// The page script's full part on first use, as extension/sw/pagescript.js injects it.
+chrome.runtime.onMessage.addListener((msg, sender, sendResponse) => {
+  if (msg?.kind !== 'twinkey.page-script') return false;
+  chrome.scripting.executeScript({target: {tabId: sender.tab.id, frameIds: [sender.frameId]}, world: 'MAIN',
+    injectImmediately: true, files: ['page-impl.js']}).then(() => sendResponse({ok: true}),
+    (e) => sendResponse({ok: false, error: {name: 'NotReadableError', message: String(e)}}));
+  return true;
+});
 self.mode = {};
 self.requests = [];
 chrome.runtime.onConnect.addListener((port) => {
@@ -43,10 +51,12 @@ function writeTestExtension() {
     match_origin_as_fallback: true};
   fs.writeFileSync(path.join(dir, 'manifest.json'), JSON.stringify({
     manifest_version: 3, name: 'twinkey relay test', version: '1',
+    permissions: ['scripting'], host_permissions: ['https://*/*'],
     background: {service_worker: 'sw.js'},
     content_scripts: [{...scripts, js: ['main-world.js'], world: 'MAIN'}, {...scripts, js: ['relay.js']}],
   }));
   fs.copyFileSync(MAIN_WORLD, path.join(dir, 'main-world.js'));
+  fs.copyFileSync(PAGE_IMPL, path.join(dir, 'page-impl.js'));
   fs.copyFileSync(RELAY, path.join(dir, 'relay.js'));
   fs.writeFileSync(path.join(dir, 'sw.js'), TEST_SERVICE_WORKER);
   return dir;

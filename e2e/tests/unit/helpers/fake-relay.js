@@ -182,6 +182,11 @@
   window.addEventListener('message', async (event) => {
     const data = event.data;
     if (event.source !== window || !data || data.__twinkey !== 1 || data.dir !== 'to-relay') return;
+    if (data.op === 'load') {
+      // As the service worker does (extension/sw/pagescript.js): inject the page script's full part.
+      (0, eval)(window.__twinkeyTestPageImpl);
+      return;
+    }
     harness.received.push(structuredClone(data));
     if (data.op === 'abort') return;
     const behaviour = harness.behaviour[data.op] ?? 'authenticator';

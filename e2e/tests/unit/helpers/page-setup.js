@@ -3,6 +3,7 @@ const path = require('node:path');
 
 const REPO = path.resolve(__dirname, '..', '..', '..', '..');
 const MAIN_WORLD = path.join(REPO, 'extension', 'content', 'main-world.js');
+const PAGE_IMPL = path.join(REPO, 'extension', 'content', 'page-impl.js');
 const RELAY = path.join(REPO, 'extension', 'content', 'relay.js');
 const FAKE_RELAY = path.join(__dirname, 'fake-relay.js');
 const PAGE_UTILS = path.join(__dirname, 'page-utils.js');
@@ -54,6 +55,9 @@ async function addVirtualAuthenticator(page) {
 async function openTestPage(page, options = {}) {
   await serveTestSites(page.context());
   if (options.clock) await page.clock.install();
+  // The page script's full part, which the service worker injects on first use: the fake relay injects it.
+  const fs = require('node:fs');
+  await page.addInitScript(`window.__twinkeyTestPageImpl = ${JSON.stringify(fs.readFileSync(PAGE_IMPL, 'utf8'))};`);
   await page.addInitScript({path: FAKE_RELAY});
   if (options.beforeMainWorld) await page.addInitScript(options.beforeMainWorld);
   await page.addInitScript({path: MAIN_WORLD});
@@ -64,6 +68,6 @@ async function openTestPage(page, options = {}) {
 }
 
 module.exports = {
-  CHROMIUM_LAUNCH_OPTIONS, REPO, MAIN_WORLD, RELAY, FAKE_RELAY, PAGE_UTILS, RP_ORIGIN, OTHER_ORIGIN,
+  CHROMIUM_LAUNCH_OPTIONS, REPO, MAIN_WORLD, PAGE_IMPL, RELAY, FAKE_RELAY, PAGE_UTILS, RP_ORIGIN, OTHER_ORIGIN,
   serveTestSites, addVirtualAuthenticator, openTestPage,
 };
