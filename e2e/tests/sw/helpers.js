@@ -25,32 +25,12 @@ async function openSite(context, origin = SITE, html) {
   return page;
 }
 
-/**
- * sendRequest posts one request to the relay from frame (a Page or Frame) and resolves with the relay's answer
- * ({ok, result} or {ok, error}). Also answers {id} at once through opts.onId, for aborting.
- */
-async function sendRequest(frame, op, payload, id = `t${Math.random().toString(36).slice(2, 12)}`) {
-  return frame.evaluate(([op, payload, id]) => new Promise((resolve) => {
-    addEventListener('message', function onAnswer(e) {
-      const d = e.data;
-      if (e.source !== window || !d || d.__twinkey !== 1 || d.dir !== 'to-page' || d.id !== id) return;
-      removeEventListener('message', onAnswer);
-      resolve({ ok: d.ok, result: d.result, error: d.error });
-    });
-    postMessage({ __twinkey: 1, dir: 'to-relay', id, op, payload }, '*');
-  }), [op, payload, id]);
-}
-
-/**
- * sendRequestQuietly is sendRequest once the frame's transient user activation has expired (Chromium: 5 s after
- * the activation): Playwright's evaluate itself runs with a user gesture, so the wait and the request are one
- * evaluate, and nothing else may be evaluated in the frame meanwhile.
- */
-async function sendRequestQuietly(frame, op, payload, id = `t${Math.random().toString(36).slice(2, 12)}`) {
-  return frame.evaluate(([op, payload, id]) => new Promise((resolve) => {
-    const t = setInterval(() => {
-      if (navigator.userActivation.isActive) return;
-      clearInterval(t);
+// send posts one request to the relay from frame (a Page or Frame) and resolves with the relay's answer. quiet:
+// first wait until the frame's transient user activation has expired (Chromium: 5 s after the activation):
+// Playwright's evaluate itself runs with a user gesture, so the wait and the request are one evaluate.
+function send(frame, op, payload, id, quiet) {
+  return frame.evaluate(([op, payload, id, quiet]) => new Promise((resolve) => {
+    const go = () => {
       addEventListener('message', function onAnswer(e) {
         const d = e.data;
         if (e.source !== window || !d || d.__twinkey !== 1 || d.dir !== 'to-page' || d.id !== id) return;
@@ -58,9 +38,24 @@ async function sendRequestQuietly(frame, op, payload, id = `t${Math.random().toS
         resolve({ ok: d.ok, result: d.result, error: d.error });
       });
       postMessage({ __twinkey: 1, dir: 'to-relay', id, op, payload }, '*');
+    };
+    if (!quiet) return go();
+    const t = setInterval(() => {
+      if (navigator.userActivation.isActive) return;
+      clearInterval(t);
+      go();
     }, 100);
-  }), [op, payload, id]);
+    return undefined;
+  }), [op, payload, id, quiet]);
 }
+
+const newId = () => `t${Math.random().toString(36).slice(2, 12)}`;
+
+/** sendRequest: one request as the page script sends it ({ok, result} or {ok, error}); id for aborting. */
+const sendRequest = (frame, op, payload, id = newId()) => send(frame, op, payload, id, false);
+
+/** sendRequestQuietly: sendRequest without the transient activation Playwright's evaluate gives the frame. */
+const sendRequestQuietly = (frame, op, payload, id = newId()) => send(frame, op, payload, id, true);
 
 /** abortRequest sends the page script's abort for request id. */
 async function abortRequest(frame, id) {
