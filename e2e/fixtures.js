@@ -61,6 +61,7 @@ const NO_EXTENSION_REASON = 'dist/extension/manifest.json is absent: build the e
  */
 async function launchProfile(opts = {}) {
   const userDataDir = opts.userDataDir || fs.mkdtempSync(path.join(os.tmpdir(), 'twinkey-profile-'));
+  const fresh = !fs.existsSync(path.join(userDataDir, 'Default')); // no browser has used this profile yet
   const context = await base.chromium.launchPersistentContext(userDataDir, {
     executablePath: chromiumPath,
     // TWINKEY_HEADED=1 shows the windows (run under xvfb-run on a machine without a display).
@@ -78,7 +79,7 @@ async function launchProfile(opts = {}) {
     extensionId = new URL(sw.url()).host;
     // A fresh profile: the extension opens its onboarding tab on install (no vault yet). Wait for it, so that it
     // does not come up later over a page a test uses (create() from a background tab is refused).
-    if (!opts.userDataDir) {
+    if (fresh) {
       const onboarding = () => context.pages().some((p) => p.url().includes('/ui/onboarding.html'));
       const deadline = Date.now() + 5_000;
       while (!onboarding() && Date.now() < deadline) {
