@@ -259,7 +259,7 @@ func hive(system bool) string {
 	return "HKCU"
 }
 
-// udevRule lets the logged-in user open FIDO hidraw nodes (PROTOCOLS.md §5.6).
+// udevRule lets the logged-in user open FIDO hidraw nodes (systemd 60-fido-id.rules, 70-uaccess.rules).
 const udevRule = `# /etc/udev/rules.d/70-twinkey-fido.rules
 # Let the logged-in user open FIDO security keys (HID usage page 0xF1D0).
 # systemd's 60-fido-id.rules marks them ID_SECURITY_TOKEN=1; uaccess grants the active local user access.

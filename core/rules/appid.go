@@ -19,7 +19,7 @@ var googleAppIDs = [...]string{
 // the page's AppID verbatim, or the caller's FacetID when absent.
 //
 // It follows FIDO AppID v1.2 §3.1.2 steps 1-3 as Chromium applies them, then Chromium's same-site relaxation
-// instead of fetching a TrustedFacets list (PROTOCOLS §2.6; Chromium webauth_request_security_checker.cc
+// instead of fetching a TrustedFacets list (Chromium webauth_request_security_checker.cc
 // ValidateAppIdExtension; WebKit and Firefox do the same, W3C §10.1.1 note):
 //
 //  0. The caller must be an https origin. CryptoToken refused http origins for the U2F API, and Chromium refuses

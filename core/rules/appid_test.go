@@ -2,7 +2,7 @@ package rules
 
 import "testing"
 
-// FIDO AppID v1.2 §3.1.2 steps 1-3, Chromium's same-site relaxation and gstatic exception (PROTOCOLS §2.6).
+// FIDO AppID v1.2 §3.1.2 steps 1-3, Chromium's same-site relaxation and gstatic exception.
 func TestEffectiveAppID(t *testing.T) {
 	cases := []struct {
 		name, origin, appID string

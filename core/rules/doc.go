@@ -12,8 +12,7 @@
 //   - HTML "is a registrable domain suffix of or is equal to", URL "host public suffix", "valid domain".
 //   - W3C Secure Contexts §3.1 "Is origin potentially trustworthy?".
 //   - FIDO AppID and Facet Specification v1.2 ("FIDO AppID"), FIDO U2F JavaScript API v1.1 ("U2F JS API").
-//   - The project's protocol notes, /work/shared/PROTOCOLS.md ("PROTOCOLS §x.y"), and Chromium's implementation
-//     where it fills gaps in the specifications (named by file).
+//   - Chromium's implementation where it fills gaps in the specifications (named by file).
 //
 // The package is pure Go without global mutable state (only immutable tables) and builds for GOOS=js GOARCH=wasm.
 package rules

@@ -7,7 +7,7 @@ import (
 	"testing"
 )
 
-// TestKindMapping is the one table of the boundary mappings: Kind -> DOMException name (PROTOCOLS §3.8) and
+// TestKindMapping is the one table of the boundary mappings: Kind -> DOMException name (W3C §5.1.3, §5.1.4) and
 // Kind -> U2F ErrorCode per operation (U2F JS API v1.1 §3.2.4, CryptoToken's choices). Every declared Kind must appear exactly once.
 func TestKindMapping(t *testing.T) {
 	table := []struct {

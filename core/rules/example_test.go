@@ -6,7 +6,7 @@ import (
 	"github.com/twinkey/twinkey/core/rules"
 )
 
-// The RP ID example of W3C §5.1.3 / PROTOCOLS §3.2.
+// The RP ID example of W3C §5.1.3.
 func ExampleEffectiveRPID() {
 	caller, _ := rules.ParseOrigin("https://login.example.com:1337") // from chrome.runtime.MessageSender
 	for _, rpID := range []string{"", "login.example.com", "example.com", "m.login.example.com", "com"} {

@@ -6,11 +6,11 @@ import "fmt"
 const (
 	// MinTimeoutMs and MaxTimeoutMs bound a ceremony's timeout. W3C §5.1.3/§5.1.4 let the client clamp
 	// options.timeout to "a reasonable range"; we use Chromium's range, [10 s, 10 min] (authenticator_common
-	// AdjustTimeout, PROTOCOLS §3.6), so a page cannot give the user less than 10 s to read the consent prompt.
+	// AdjustTimeout), so a page cannot give the user less than 10 s to read the consent prompt.
 	MinTimeoutMs = 10_000
 	MaxTimeoutMs = 600_000
 	// DefaultTimeoutMs applies when options.timeout is absent: W3C §15.1 "Recommended Range for Ceremony Timeouts"
-	// recommends 300 000 ms (Chromium uses its maximum instead; PROTOCOLS §3.6).
+	// recommends 300 000 ms (Chromium uses its maximum instead, AdjustTimeout).
 	DefaultTimeoutMs = 300_000
 	// MaxCredentialDescriptors bounds excludeCredentials / allowCredentials (and U2F registeredKeys): Chromium
 	// refuses longer lists with a "RangeError" DOMException (Blink IsCredentialDescriptorListBelowSizeLimit,
@@ -313,12 +313,12 @@ func (o *CreationOptions) SupportsES256() error {
 //   - residentKey "required" (including requireResidentKey: true) -> Reason ReasonResidentKeyRequired;
 //   - userVerification "required" fits.
 //
-// In the spec such an authenticator is skipped ("continue"), and with no other authenticator the ceremony ends
-// in NotAllowedError when the user cancels or the timer expires. So the Kind is KindNotAllowed, not
-// KindConstraint: ConstraintError is the authenticator operation's internal code (W3C §6.3.2 steps 3-4), which
-// the client never surfaces (PROTOCOLS §3.3 item 11), and PROTOCOLS §3.8's ConstraintError row applies to
-// conditional create only. The Reason lets the caller hand the request to the browser's own authenticators
-// instead of refusing it (bridge "handler": "platform").
+// In the spec such an authenticator is skipped ("continue"), and with no other authenticator the ceremony ends in
+// NotAllowedError when the user cancels or the timer expires. So the Kind is KindNotAllowed, not KindConstraint:
+// ConstraintError is the authenticator operation's internal code (W3C §6.3.2 steps 3-4), which the client never
+// surfaces (W3C §5.1.3 removes an authenticator that returns any error other than InvalidStateError); §5.1.3 throws
+// ConstraintError itself for conditional create only. The Reason lets the caller hand the request to the browser's own
+// authenticators instead of refusing it (bridge "handler": "platform").
 func (o *CreationOptions) CheckAuthenticatorFit() error {
 	if o.AuthenticatorAttachment == AttachmentPlatform {
 		return Errorf(KindNotAllowed, "the site asks for a platform authenticator; Twinkey is a cross-platform security key").withReason(ReasonPlatformAttachment)

@@ -122,7 +122,7 @@ func TestParseCreationOptionsDefaults(t *testing.T) {
 	}
 }
 
-// Each malformed case gets its specific Kind (PROTOCOLS §3.8): TypeError for structure and user.id length,
+// Each malformed case gets its specific Kind (W3C §5.1.3, §5.1.8): TypeError for structure and user.id length,
 // EncodingError for base64url, RangeError for over-long lists, SecurityError for an empty rp.id.
 func TestParseCreationOptionsErrors(t *testing.T) {
 	long := make([]any, MaxCredentialDescriptors+1)

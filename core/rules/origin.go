@@ -181,9 +181,9 @@ func isLDH(c byte) bool {
 	return c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '-'
 }
 
-// String returns the ASCII serialisation of the origin: scheme "://" host [":" port], with IPv6 hosts in brackets,
-// the default port omitted and no trailing slash. This is the FacetID of U2F (PROTOCOLS §2.6) and the "origin"
-// member of clientDataJSON (W3C §5.8.1).
+// String returns the ASCII serialisation of the origin: scheme "://" host [":" port], with IPv6 hosts in brackets, the
+// default port omitted and no trailing slash. This is the FacetID of U2F (FIDO AppID and Facet v1.2 §3.1.1) and the
+// "origin" member of clientDataJSON (W3C §5.8.1).
 func (o Origin) String() string {
 	host := o.Host
 	if strings.IndexByte(host, ':') >= 0 {
@@ -203,8 +203,8 @@ func (o Origin) HostIsIP() bool {
 
 // IsPotentiallyTrustworthy implements W3C Secure Contexts §3.1 "Is origin potentially trustworthy?" for the
 // schemes an Origin can hold: https is; http is when the host is a loopback address (127.0.0.0/8, ::1; step 5)
-// or "localhost" / a name ending in ".localhost" (step 6: browsers, Chrome included, resolve those to loopback;
-// PROTOCOLS §3.1). Every other http origin is not. This is the [SecureContext] gate of navigator.credentials;
+// or "localhost" / a name ending in ".localhost" (step 6: browsers, Chrome included, resolve those to
+// loopback). Every other http origin is not. This is the [SecureContext] gate of navigator.credentials;
 // WebAuthn additionally refuses IP hosts (see EffectiveRPID), so http://127.0.0.1 passes here and fails there.
 func (o Origin) IsPotentiallyTrustworthy() bool {
 	switch o.Scheme {

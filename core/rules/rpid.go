@@ -7,8 +7,7 @@ import (
 )
 
 // EffectiveRPID returns the RP ID a WebAuthn request from caller may use, given the options' rp.id (create) or
-// rpId (get), "" when absent. It implements W3C §5.1.3 steps 7-8 and the matching steps of §5.1.4.1
-// (PROTOCOLS §3.2):
+// rpId (get), "" when absent. It implements W3C §5.1.3 steps 7-8 and the matching steps of §5.1.4.1:
 //
 //   - The caller must be a secure context (Origin.IsPotentiallyTrustworthy) and its host, the effective domain,
 //     must be a valid domain: IP addresses are refused (Chromium OriginAllowedToMakeWebAuthnRequests).
@@ -20,7 +19,7 @@ import (
 //     string as given; Chromium 156 refuses it with SecurityError (testdata/chromium/origin-verdicts.json), and so
 //     do we, so the RP ID we return is always the page's own string.
 //
-// The result is the lower-case ASCII RP ID: the exact string to hash into rpIdHash (PROTOCOLS §3.2 advice).
+// The result is the lower-case ASCII RP ID: the exact string to hash into rpIdHash (W3C §6.1).
 // Failures are KindSecurity. A valid RP ID that is not a registrable suffix of the caller's domain carries
 // ReasonRelatedOrigin: W3C §5.11 "Using Web Authentication across related origins" lets the client accept it
 // after fetching https://<rpId>/.well-known/webauthn; Twinkey does not fetch, it hands such requests to the

@@ -5,13 +5,13 @@ import (
 	"testing"
 )
 
-// W3C §5.1.3 steps 7-8, HTML "is a registrable domain suffix of or is equal to", PROTOCOLS §3.2.
+// W3C §5.1.3 steps 7-8, HTML "is a registrable domain suffix of or is equal to".
 func TestEffectiveRPID(t *testing.T) {
 	cases := []struct {
 		name, origin, rpID string
 		want               string // "" = refused with KindSecurity
 	}{
-		// PROTOCOLS §3.2 example (from W3C §5.1.3 / the RP ID definition in §4).
+		// The example of W3C §5.1.3 / the RP ID definition in §4.
 		{"absent uses effective domain", "https://login.example.com:1337", "", "login.example.com"},
 		{"equal", "https://login.example.com:1337", "login.example.com", "login.example.com"},
 		{"registrable suffix", "https://login.example.com:1337", "example.com", "example.com"},

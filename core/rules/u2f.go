@@ -2,12 +2,12 @@ package rules
 
 import "fmt"
 
-// U2F JS API constants (FIDO U2F JavaScript API v1.1, PROTOCOLS §2.1-§2.2).
+// U2F JS API constants (FIDO U2F JavaScript API v1.1).
 const (
 	// U2FVersionV2 is the only protocol version a U2F token speaks today (U2F raw messages v1.2).
 	U2FVersionV2 = "U2F_V2"
 	// DefaultU2FTimeoutSeconds applies when timeoutSeconds is absent (Google's u2f-api.js EXTENSION_TIMEOUT_SEC,
-	// CryptoToken DEFAULT_REQUEST_TIMEOUT_SECONDS; PROTOCOLS §2.1).
+	// CryptoToken DEFAULT_REQUEST_TIMEOUT_SECONDS).
 	DefaultU2FTimeoutSeconds = 30
 	// MinU2FTimeoutSeconds and MaxU2FTimeoutSeconds clamp a page's timeoutSeconds to the same range as WebAuthn
 	// timeouts (MinTimeoutMs..MaxTimeoutMs): enough time to read the consent prompt, never unbounded.
@@ -15,13 +15,13 @@ const (
 	MaxU2FTimeoutSeconds = MaxTimeoutMs / 1000
 )
 
-// U2FVersionChallenge is one RegisterRequest dictionary (U2F JS API v1.1, PROTOCOLS §2.2): a version and the
-// server's challenge, kept verbatim because U2F clientData carries the challenge string as given (PROTOCOLS §2.3).
+// U2FVersionChallenge is one RegisterRequest dictionary (U2F JS API v1.1): a version and the server's challenge, kept
+// verbatim because U2F clientData carries the challenge string as given (U2F JS API v1.1 §7.1).
 type U2FVersionChallenge struct {
 	Version, Challenge string
 }
 
-// U2FRegisteredKey is one RegisteredKey dictionary (U2F JS API v1.1, PROTOCOLS §2.2), or one 1.0 SignRequest.
+// U2FRegisteredKey is one RegisteredKey dictionary (U2F JS API v1.1), or one 1.0 SignRequest.
 type U2FRegisteredKey struct {
 	Version string
 	// KeyHandle is the decoded key handle (non-empty).
@@ -59,8 +59,8 @@ type U2FSignRequest struct {
 //	 "registeredKeys": [{"version": "U2F_V2", "keyHandle": "…", "appId": "…", "transports": ["usb"]}],
 //	 "timeoutSeconds": 30}
 //
-// or the 1.0 form, whose registerRequests carry their own appId and whose keys come as "signRequests"
-// (PROTOCOLS §2.5; CryptoToken accepted both). "type" may be absent, "register" or "u2f_register_request".
+// or the 1.0 form, whose registerRequests carry their own appId and whose keys come as "signRequests" (U2F JS API v1.0
+// MessagePort requests; CryptoToken accepted both). "type" may be absent, "register" or "u2f_register_request".
 //
 // Refusals: structure, wrong types, no U2F_V2 register request, 1.0 register requests with different appIds:
 // KindType; a key handle that is not websafe base64, or empty: KindEncoding; more than MaxCredentialDescriptors

@@ -601,9 +601,9 @@
       return credentialFromJSON(kind, result);
     }
 
-    // ---- FIDO U2F JavaScript API (PROTOCOLS.md §2) ----------------------------------------------------------
+    // ---- FIDO U2F JavaScript API v1.1 -----------------------------------------------------------------------
 
-    /** U2F JS API ErrorCode values (PROTOCOLS.md §2.4). */
+    /** U2F JS API ErrorCode values (U2F JS API v1.1 §3.2.4). */
     const U2F_ERROR_CODES = ObjectFreeze({
       OK: 0, OTHER_ERROR: 1, BAD_REQUEST: 2, CONFIGURATION_UNSUPPORTED: 3, DEVICE_INELIGIBLE: 4, TIMEOUT: 5,
     });
@@ -649,7 +649,7 @@
       };
     }
 
-    /** copyRegisteredKey copies the RegisteredKey members (PROTOCOLS.md §2.2) the service worker reads. */
+    /** copyRegisteredKey copies the RegisteredKey members (U2F JS API v1.1) the service worker reads. */
     function copyRegisteredKey(key) {
       if (key === null || typeof key !== 'object') throw new U2fBadRequest('Bad RegisteredKey.');
       const out = {version: requireString(key.version, 'version'), keyHandle: requireString(key.keyHandle, 'keyHandle')};
@@ -830,7 +830,7 @@
     for (let i = 0; i < errorNames.length; i++) u2f[errorNames[i]] = U2F_ERROR_CODES[errorNames[i]];
 
 
-    // ---- CryptoToken transport emulation (PROTOCOLS.md §2.5, §2.8) ------------------------------------------
+    // ---- CryptoToken transport emulation (U2F JS API v1.1 MessagePort API; Google u2f-api.js) --------------
     /**
      * handleCryptoTokenMessage answers one low-level request as CryptoToken did: the reply is
      * {type: <type with _request -> _response>, requestId, responseData}. Unknown types get BAD_REQUEST.

@@ -17,7 +17,7 @@
   const REQUEST_ID_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
   const DISCONNECTED_ERROR = {
     name: 'NotAllowedError',
-    u2fCode: 1, // OTHER_ERROR (PROTOCOLS.md §2.4)
+    u2fCode: 1, // OTHER_ERROR (U2F JS API v1.1 §3.2.4)
     message: 'The request was interrupted before Twinkey answered.',
   };
 
@@ -25,8 +25,8 @@
   const openPorts = new Map();
 
   /**
-   * frameFacts reports the frame facts the service worker needs for the cross-origin rules of W3C §5.1.3/§5.1.4
-   * (PROTOCOLS.md §3.1). The SW cross-checks them against sender.tab.url and sender.frameId.
+   * frameFacts reports the frame facts the service worker needs for the cross-origin rules of W3C §5.1.3/§5.1.4.
+   * The SW cross-checks them against sender.tab.url and sender.frameId.
    */
   function frameFacts() {
     return {

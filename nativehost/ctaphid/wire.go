@@ -1,4 +1,4 @@
-// Package ctaphid is the client side of the FIDO CTAPHID transport (CTAP 2.1 §11.2; PROTOCOLS.md §5): it frames
+// Package ctaphid is the client side of the FIDO CTAPHID transport (CTAP 2.1 §11.2): it frames
 // messages into 64-byte HID reports, allocates a channel with INIT, and runs one transaction at a time with strict
 // checks (channel, command, sequence numbers, lengths), BUSY retry, KEEPALIVE progress, CANCEL on context
 // cancellation and typed device ERROR codes.
@@ -13,7 +13,7 @@ import (
 	"fmt"
 )
 
-// ReportSize is the size of one HID report, hence of one CTAPHID packet, for FIDO devices (§5.1).
+// ReportSize is the size of one HID report, hence of one CTAPHID packet, for FIDO devices (CTAP 2.1 §11.2.4).
 const ReportSize = 64
 
 const (
@@ -23,22 +23,22 @@ const (
 	contDataSize   = ReportSize - contHeaderSize
 	maxSeq         = 0x7F
 
-	// MaxPayload is the largest message CTAPHID can carry with 64-byte reports: 57 + 128*59 (§5.1).
+	// MaxPayload is the largest message CTAPHID can carry with 64-byte reports: 57 + 128*59 (CTAP 2.1 §11.2.4).
 	MaxPayload = initDataSize + (maxSeq+1)*contDataSize
 )
 
-// ChannelID is an opaque 4-byte channel identifier, echoed as received (§5.1).
+// ChannelID is an opaque 4-byte channel identifier, echoed as received (CTAP 2.1 §11.2.4).
 type ChannelID [4]byte
 
-// BroadcastCID is the channel on which INIT is sent before a channel is allocated (§5.3).
+// BroadcastCID is the channel on which INIT is sent before a channel is allocated (CTAP 2.1 §11.2.9.1.3).
 var BroadcastCID = ChannelID{0xFF, 0xFF, 0xFF, 0xFF}
 
 func (c ChannelID) String() string { return fmt.Sprintf("%08x", c[:]) }
 
-// Command is a CTAPHID command as it appears on the wire, bit 7 set (§5.2).
+// Command is a CTAPHID command as it appears on the wire, bit 7 set (CTAP 2.1 §11.2.4).
 type Command byte
 
-// CTAPHID commands (CTAP 2.1 §11.2.9; PROTOCOLS.md §5.2).
+// CTAPHID commands (CTAP 2.1 §11.2.9).
 const (
 	CmdPing      Command = 0x81
 	CmdMsg       Command = 0x83 // U2F APDU
@@ -78,7 +78,7 @@ func (c Command) String() string {
 	return fmt.Sprintf("Command(0x%02x)", byte(c))
 }
 
-// ErrorCode is the one-byte payload of a CTAPHID_ERROR response (§5.4). It is an error value.
+// ErrorCode is the one-byte payload of a CTAPHID_ERROR response (CTAP 2.1 §11.2.9.1.6). It is an error value.
 type ErrorCode byte
 
 // CTAPHID error codes (CTAP 2.1 §11.2.9.1.6).
@@ -122,7 +122,7 @@ func (e ErrorCode) Error() string {
 	return fmt.Sprintf("ctaphid: device error %s (0x%02x)", e.String(), byte(e))
 }
 
-// KeepaliveStatus is the one-byte payload of a CTAPHID_KEEPALIVE packet (§5.4).
+// KeepaliveStatus is the one-byte payload of a CTAPHID_KEEPALIVE packet (CTAP 2.1 §11.2.9).
 type KeepaliveStatus byte
 
 // Keepalive statuses (CTAP 2.1 §11.2.9.2.1).
@@ -141,7 +141,7 @@ func (s KeepaliveStatus) String() string {
 	return fmt.Sprintf("KeepaliveStatus(0x%02x)", byte(s))
 }
 
-// Capabilities are the capability flags of the INIT response (§5.3).
+// Capabilities are the capability flags of the INIT response (CTAP 2.1 §11.2.9.1.3).
 type Capabilities byte
 
 // Capability flags.
@@ -182,7 +182,7 @@ type Packet struct {
 	Data   []byte
 }
 
-// ParsePacket parses one 64-byte report (§5.1):
+// ParsePacket parses one 64-byte report (CTAP 2.1 §11.2.4):
 //
 //	init:         | CID[4] | CMD[1] (bit7=1) | BCNTH | BCNTL | data[57] |
 //	continuation: | CID[4] | SEQ[1] (bit7=0) | data[59] |
@@ -210,8 +210,8 @@ func ParsePacket(report []byte) (Packet, error) {
 	return p, nil
 }
 
-// EncodeMessage splits payload into zero-padded 64-byte packets for channel cid (§5.1). An empty payload gives
-// one init packet with length 0.
+// EncodeMessage splits payload into zero-padded 64-byte packets for channel cid (CTAP 2.1 §11.2.4). An empty payload
+// gives one init packet with length 0.
 func EncodeMessage(cid ChannelID, cmd Command, payload []byte) ([][]byte, error) {
 	if cmd&0x80 == 0 {
 		return nil, fmt.Errorf("ctaphid: command 0x%02x lacks bit 7", byte(cmd))

@@ -1,7 +1,7 @@
-// Package fido runs the client side of WebAuthn and U2F ceremonies on one USB security key: it chooses CTAP2 or
-// CTAP1 per request (PROTOCOLS.md §6.7), applies the appid/appidExclude extensions (§6.8), asks for the PIN
-// through a Prompter when the key needs one, and returns what the extension needs to answer the page: the
-// WebAuthn pieces (attestationObject, authenticatorData, signature, credential ID, userHandle) or the U2F raw
+// Package fido runs the client side of WebAuthn and U2F ceremonies on one USB security key: it chooses CTAP2 or CTAP1
+// per request (CTAP 2.1 §10.2, §10.3), applies the appid/appidExclude extensions (W3C WebAuthn L3 §10.1.1, §10.1.2),
+// asks for the PIN through a Prompter when the key needs one, and returns what the extension needs to answer the page:
+// the WebAuthn pieces (attestationObject, authenticatorData, signature, credential ID, userHandle) or the U2F raw
 // registrationData/signatureData.
 //
 // Inputs are already validated by the extension (origin, RP ID, AppID/facet rules): this package trusts rpId and

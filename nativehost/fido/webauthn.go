@@ -59,14 +59,15 @@ func checkClientDataHash(h []byte) error {
 	return nil
 }
 
-// u2fConvertibleCreate reports whether a create() request can run as a U2F REGISTER (§6.7 step 1).
+// u2fConvertibleCreate reports whether a create() request can run as a U2F REGISTER (CTAP 2.1 §10.2; Chromium
+// IsConvertibleToU2fRegisterCommand).
 func u2fConvertibleCreate(p *MakeCredentialParams) bool {
 	return !p.ResidentKey && p.UV != UVRequired && slices.Contains(p.Algorithms, ctap2.AlgES256)
 }
 
-// MakeCredential registers a credential (WebAuthn create) on CTAP2 or, when that is impossible or would need a
-// PIN the request does not require, on U2F (PROTOCOLS.md §6.7; Chromium routes PIN-protected CTAP2 keys to U2F
-// when UV is not required).
+// MakeCredential registers a credential (WebAuthn create) on CTAP2 or, when that is impossible or would need a PIN the
+// request does not require, on U2F (CTAP 2.1 §10.2; Chromium make_credential_task.cc routes PIN-protected CTAP2 keys
+// to U2F when UV is not required).
 func (a *Authenticator) MakeCredential(ctx context.Context, p *MakeCredentialParams, ui Prompter) (*Registration, error) {
 	if err := checkClientDataHash(p.ClientDataHash); err != nil {
 		return nil, err
@@ -105,7 +106,7 @@ func (a *Authenticator) makeCredentialCTAP2(ctx context.Context, p *MakeCredenti
 	}
 	exclude := a.descriptors(p.ExcludeList)
 	if limit := a.info.MaxCredentialCountInList; limit > 0 && uint64(len(exclude)) > limit {
-		// Too many for one request (§6.4): find the excluded credential, if any, with silent probes and send
+		// Too many for one request (CTAP 2.1 §6.4): find the excluded credential, if any, with silent probes and send
 		// only that one, so that the key still collects a touch before answering CREDENTIAL_EXCLUDED.
 		found, err := a.probeCTAP2(ctx, p.RPID, p.ExcludeList)
 		if err != nil {
@@ -197,7 +198,8 @@ func (a *Authenticator) authorize(ctx context.Context, ui Prompter, uv UserVerif
 	return nil
 }
 
-// descriptors builds a CTAP2 credential list, dropping IDs longer than the key's maxCredentialIdLength (§6.4).
+// descriptors builds a CTAP2 credential list, dropping IDs longer than the key's maxCredentialIdLength (CTAP 2.1
+// §6.4).
 func (a *Authenticator) descriptors(ids [][]byte) []ctap2.CredentialDescriptor {
 	var out []ctap2.CredentialDescriptor
 	for _, id := range ids {
@@ -217,7 +219,7 @@ func (a *Authenticator) transports() []string {
 }
 
 // probeCTAP2 finds which of ids the key holds for rpID with silent getAssertions (up=false, dummy
-// clientDataHash), in chunks of maxCredentialCountInList (1 when the key does not say; §6.4 allow-list hygiene).
+// clientDataHash), in chunks of maxCredentialCountInList (1 when the key does not say; CTAP 2.1 §6.4).
 // It returns nil when none matches.
 func (a *Authenticator) probeCTAP2(ctx context.Context, rpID string, ids [][]byte) ([]byte, error) {
 	chunk := 1
@@ -249,7 +251,8 @@ func (a *Authenticator) probeCTAP2(ctx context.Context, rpID string, ids [][]byt
 	return nil, nil
 }
 
-// makeCredentialU2F is §6.7 "makeCredential → U2F": exclude-list checks, REGISTER, fido-u2f attestation.
+// makeCredentialU2F is CTAP 2.1 §10.2 (makeCredential on a U2F key): exclude-list checks, REGISTER, fido-u2f
+// attestation.
 func (a *Authenticator) makeCredentialU2F(ctx context.Context, p *MakeCredentialParams, ui Prompter) (*Registration, error) {
 	n := &touchNotifier{p: ui}
 	app := appParam(p.RPID)
@@ -309,8 +312,8 @@ func FIDOU2FAttestation(app [32]byte, reg *u2fmsg.RegisterResponse) (authData, a
 	return authData, attestationObject, nil
 }
 
-// GetAssertion signs in (WebAuthn get) on CTAP2, or on U2F for U2F-only keys (§6.7), with the appid extension
-// on both (§6.8).
+// GetAssertion signs in (WebAuthn get) on CTAP2, or on U2F for U2F-only keys (CTAP 2.1 §10.3), with the appid
+// extension on both (W3C WebAuthn L3 §10.1.1).
 func (a *Authenticator) GetAssertion(ctx context.Context, p *GetAssertionParams, ui Prompter) (*Assertion, error) {
 	if err := checkClientDataHash(p.ClientDataHash); err != nil {
 		return nil, err

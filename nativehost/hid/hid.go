@@ -2,9 +2,9 @@
 // It uses rafaelmartins.com/p/usbhid (pure Go: hidraw+sysfs on Linux, IOKit on macOS, hid.dll on Windows), so the
 // host builds with CGO_ENABLED=0 everywhere.
 //
-// A FIDO interface is one whose report descriptor declares Usage Page 0xF1D0, Usage 0x01 (CTAPHID; PROTOCOLS.md
-// §5.6). Keys are opened with an exclusive lock (flock on Linux, like libfido2) so that two programs do not
-// interleave packets.
+// A FIDO interface is one whose report descriptor declares Usage Page 0xF1D0, Usage 0x01 (CTAPHID; CTAP 2.1 §11.2,
+// "HID report descriptor and device discovery"). Keys are opened with an exclusive lock (flock on Linux, like
+// libfido2) so that two programs do not interleave packets.
 package hid
 
 import (
@@ -21,7 +21,7 @@ import (
 	"github.com/twinkey/twinkey/nativehost/ctaphid"
 )
 
-// FIDO usage page and usage of the CTAPHID interface (PROTOCOLS.md §5.6).
+// FIDO usage page and usage of the CTAPHID interface (CTAP 2.1 §11.2, "HID report descriptor and device discovery").
 const (
 	UsagePageFIDO = 0xF1D0
 	UsageCTAPHID  = 0x01

@@ -9,7 +9,7 @@ import (
 )
 
 // The extension ID is the first 16 bytes of SHA-256 over the manifest key's DER, each hex digit mapped 0-f to a-p
-// (PROTOCOLS.md §7.4).
+// (Chromium components/crx_file/id_util.cc).
 func TestDefaultExtensionIDMatchesManifest(t *testing.T) {
 	b, err := os.ReadFile("../../manifest.json")
 	if err != nil {

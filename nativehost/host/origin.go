@@ -11,8 +11,8 @@ import (
 	"github.com/twinkey/twinkey/nativehost/install"
 )
 
-// DefaultExtensionID is Twinkey's extension ID, derived from the "key" in manifest.json (PROTOCOLS.md §7.4);
-// TestDefaultExtensionIDMatchesManifest keeps the two in step.
+// DefaultExtensionID is Twinkey's extension ID, derived from the "key" in manifest.json (Chromium
+// crx_file/id_util.cc); TestDefaultExtensionIDMatchesManifest keeps the two in step.
 const DefaultExtensionID = "cggnbeeljmbfeeflindichhanfkjgdof"
 
 // ConfigFileName is the optional configuration file next to the host binary.
@@ -59,8 +59,9 @@ func AllowedExtensionIDs(binaryPath, buildTime string) ([]string, error) {
 	return ids, nil
 }
 
-// CallerOrigin finds the caller origin Chrome passes as an argument ("chrome-extension://<id>/", PROTOCOLS.md
-// §7.6; on Windows followed by --parent-window=N). It returns "" when there is none (not started by a browser).
+// CallerOrigin finds the caller origin Chrome passes as an argument ("chrome-extension://<id>/", Chrome for
+// Developers, Native messaging; on Windows followed by --parent-window=N). It returns "" when there is none (not
+// started by a browser).
 func CallerOrigin(args []string) string {
 	for _, a := range args {
 		if strings.HasPrefix(a, "chrome-extension://") {

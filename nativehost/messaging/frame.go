@@ -1,7 +1,7 @@
-// Package messaging is Chrome native messaging for the Twinkey host (PROTOCOLS.md §7): frames of a 4-byte
-// native-order length followed by UTF-8 JSON, and a long-lived port protocol on top (request IDs, concurrent
-// requests, cancellation, progress events, questions to the browser such as the PIN). The message formats are
-// documented with one example each in nativehost/PROTOCOL.md.
+// Package messaging is Chrome native messaging for the Twinkey host (Chrome for Developers, Native messaging): frames
+// of a 4-byte native-order length followed by UTF-8 JSON, and a long-lived port protocol on top (request IDs,
+// concurrent requests, cancellation, progress events, questions to the browser such as the PIN). The message formats
+// are documented with one example each in nativehost/PROTOCOL.md.
 //
 // The host never crashes or hangs on what it reads: a malformed, oversized or unknown message gets an error
 // reply and the port carries on; only a broken stream (EOF, truncated frame) ends it.
@@ -14,7 +14,8 @@ import (
 	"io"
 )
 
-// MaxOutgoing is Chrome's limit for one host→browser message; a larger one makes Chrome drop the port (§7.1).
+// MaxOutgoing is Chrome's limit for one host→browser message; a larger one makes Chrome drop the port (Chrome for
+// Developers, Native messaging).
 const MaxOutgoing = 1 << 20
 
 // DefaultMaxIncoming bounds one browser→host message: 1 MiB less 1 KiB, so that any reply the port makes up

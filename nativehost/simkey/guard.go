@@ -84,7 +84,7 @@ func (d *device) reply(cid ctaphid.ChannelID, cmd ctaphid.Command, payload []byt
 	}
 }
 
-// U2F status words the guard answers with (PROTOCOLS.md §1.4).
+// U2F status words the guard answers with (U2F raw messages v1.2 §3.3).
 var (
 	swWrongLength = []byte{0x67, 0x00}
 	swWrongData   = []byte{0x6A, 0x80}
@@ -92,7 +92,7 @@ var (
 	swClaNotSupp  = []byte{0x6E, 0x00}
 )
 
-// CTAP2 status bytes the guard answers with (PROTOCOLS.md §6.6).
+// CTAP2 status bytes the guard answers with (CTAP 2.1 §8.2).
 const (
 	ctapInvalidCommand   = 0x01
 	ctapInvalidCBOR      = 0x12
@@ -139,7 +139,7 @@ func (d *device) refusal(cid ctaphid.ChannelID, cmd ctaphid.Command, payload []b
 	return ctaphid.CmdError, invalidCmd, true
 }
 
-// refuseAPDU checks an extended-length APDU (PROTOCOLS.md §1.1) the way virtual-fido's decoder needs it.
+// refuseAPDU checks an extended-length APDU (U2F raw messages v1.2 §3) the way virtual-fido's decoder needs it.
 func (d *device) refuseAPDU(apdu []byte) []byte {
 	if len(apdu) < 4 {
 		return swWrongLength

@@ -8,7 +8,8 @@ import (
 )
 
 // internalErrorBody is what the bridge's JavaScript caller sees when a handler panicked: the error shape of
-// bridge/PROTOCOL.md, with the name Chromium uses for an unknown internal failure (PROTOCOLS.md §3.1).
+// bridge/PROTOCOL.md, with the name Chromium uses for an unknown internal failure (Blink credentials_container.cc
+// AuthenticatorStatusToDOMException).
 const internalErrorBody = `{"error":{"name":"NotReadableError","u2fCode":1,"message":"internal error in the bridge"}}`
 
 // serveRecovering runs h, turning a panic into a 500 answer in the bridge's error shape.

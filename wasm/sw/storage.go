@@ -10,7 +10,7 @@ import (
 	"syscall/js"
 )
 
-// storageArea names a chrome.storage area (PROTOCOLS.md §8.4).
+// storageArea names a chrome.storage area (Chrome for Developers, chrome.storage).
 type storageArea string
 
 const (

@@ -10,7 +10,8 @@ test.use({launchOptions: CHROMIUM_LAUNCH_OPTIONS});
 const U2F_API_JS = fs.readFileSync(require.resolve('u2f-api-polyfill/u2f-api-polyfill.js'), 'utf8');
 const APP_ID = `${RP_ORIGIN}/app-id.json`;
 
-// In-page helpers: promisified calls and verification of U2F responses (PROTOCOLS.md §1.2, §1.3, §2.2).
+// In-page helpers: promisified calls and verification of U2F responses (U2F raw messages v1.2 §4.3, §5.4;
+// U2F JS API v1.1 dictionaries).
 async function addU2fHelpers(page) {
   await page.evaluate(() => {
     const u = window.testUtils;

@@ -4,8 +4,8 @@
 //   - WebAuthn: Chromium's own virtual authenticator (CDP WebAuthn domain), reached through the native
 //     CredentialsContainer methods saved here before main-world.js replaces them; the answer is the native
 //     credential's toJSON(), and the native object is kept for side-by-side comparison;
-//   - U2F: a small U2F token computed with WebCrypto (P-256 keys, U2F raw-message layouts of PROTOCOLS.md §1.2
-//     and §1.3, U2F clientData of §2.3).
+//   - U2F: a small U2F token computed with WebCrypto (P-256 keys, U2F raw messages v1.2 §4.3
+//     and §5.4 layouts, U2F clientData of U2F JS API v1.1 §7.1).
 // It also wraps the native create/get in spies, so tests can see what reaches "the browser's own WebAuthn".
 // Tests steer it through window.__harness.
 (() => {
