@@ -134,7 +134,9 @@ test('hardware-only site without the native host: the prompt explains, the page 
   const rec = await result(page);
   expect(rec).toMatchObject({ status: 'error', errorName: 'NotAllowedError' });
   expect(rec.message).toContain('twinkey-host install');
-  // Without the host a foreign credential still falls back to the browser's own WebAuthn (no prompt).
+  // Without the host a foreign credential still falls back to the browser's own WebAuthn (no prompt), once the
+  // back-off after the Close above has passed (3 s; it holds for every credential alike, so it reveals nothing).
+  await page.waitForTimeout(3_100);
   await setHardwareOnly(profile, false);
   await createVault(profile.sw, PASSPHRASE);
   // The page aborts after 3 s: a request with Chromium's own WebAuthn (no authenticator here) ends AbortError,
@@ -199,6 +201,7 @@ test('a key with a PIN: the prompt asks for it, says a wrong PIN left 7 tries, a
   await press(prompt, '#deny');
   expect(await result(page)).toMatchObject({ status: 'error', errorName: 'NotAllowedError' });
 
+  await page.waitForTimeout(3_100); // the back-off after a denial (bridge/PROTOCOL.md "end")
   await page.click('#login');
   prompt = await waitForConsent(profile.context);
   await prompt.click('#approve');
