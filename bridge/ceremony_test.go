@@ -49,7 +49,7 @@ func frame(origin string) map[string]any {
 
 type prompt struct {
 	Op, Origin, RPID, AppID, User, Passphrase string
-	Locked, NotRegistered                     bool
+	Locked, NotRegistered, WaitForTab         bool
 	RecentPassphraseMinutes, InputDelayMs     int
 	Hardware                                  *struct{ Status string }
 }
@@ -305,6 +305,13 @@ func TestDecisionTypes(t *testing.T) {
 		if d.Decision != "refuse" || d.Error == nil || d.Error.Name != tc.want || !bytes.Contains([]byte(d.Error.Message), []byte(tc.wantInText)) {
 			t.Errorf("%s: %+v %+v", tc.name, d, d.Error)
 		}
+	}
+	// get() from a background tab is not refused (Chromium checks create() only): its prompt waits for the tab.
+	if d := p.decideIn(merge(frame(rpOrigin), "tabActive", false), "webauthn.get", webauthnRequest(foreign)); d.Prompt == nil || !d.Prompt.WaitForTab {
+		t.Fatalf("get from a background tab: %+v %+v", d, d.Prompt)
+	}
+	if d := p.decide("webauthn.get", webauthnRequest(foreign)); d.Prompt == nil || d.Prompt.WaitForTab {
+		t.Fatalf("get from the tab in front waits: %+v", d.Prompt)
 	}
 	// The same cross-origin create with a user activation in the frame prompts.
 	fr := merge(merge(frame(rpOrigin), "frameId", 3), "ancestorOrigins", []string{"https://top.example"}, "tabOrigin", "https://top.example", "userActivation", true)

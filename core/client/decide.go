@@ -141,6 +141,10 @@ type Prompt struct {
 	// offers Close, after which the page gets ErrNotMine, as a real key answers only after a touch.
 	NotRegistered bool `json:"notRegistered,omitempty"`
 	InputDelayMs  int  `json:"inputDelayMs"`
+	// WaitForTab: the calling tab is not the one in front (a get(), which Chromium does not refuse for that); the
+	// prompt opens once the person brings the tab to the front, as Chromium's tab-modal dialog is shown then, and
+	// never over the tab the person is looking at. The ceremony's timer runs meanwhile.
+	WaitForTab bool `json:"waitForTab,omitempty"`
 }
 
 // HardwarePrompt is the prompt's USB key part.
@@ -183,12 +187,13 @@ type Ceremony struct {
 	UVFromWindow bool
 	TimeoutMs    uint32
 
-	create *CreatePlan
-	get    *GetPlan
-	reg    *U2FRegisterPlan
-	sign   *U2FSignPlan
-	route  route
-	prompt Prompt
+	create     *CreatePlan
+	get        *GetPlan
+	reg        *U2FRegisterPlan
+	sign       *U2FSignPlan
+	route      route
+	prompt     Prompt
+	waitForTab bool
 	// softwareCannot says why the software key cannot answer (a rules.Reason or Reason* of this package) when a
 	// USB key could: such a request goes to the USB key on hardware-only sites and to the browser elsewhere.
 	softwareCannot string
@@ -294,6 +299,7 @@ func Decide(f Facts) Decision {
 	}
 	c.UVFromWindow = c.UV == rules.RequirementPreferred && f.Settings.UVWindowMinutes > 0 &&
 		!f.UVAt.IsZero() && f.Now.Sub(f.UVAt) <= time.Duration(f.Settings.UVWindowMinutes)*time.Minute
+	c.waitForTab = !f.Frame.TabActive || !f.Frame.Visible // only get() gets here so (CheckFrame refuses create())
 	return c.decision(f.Vault == VaultLocked, f.Settings.UVWindowMinutes)
 }
 
@@ -430,6 +436,7 @@ func (c *Ceremony) decision(locked bool, uvWindowMinutes int) Decision {
 	p.Op, p.Origin, p.CrossOrigin, p.TopOrigin = c.Op, c.Caller.Origin.String(), c.Caller.CrossOrigin, c.Caller.TopOrigin
 	p.InputDelayMs = int(InputDelay / time.Millisecond)
 	p.Passphrase = "none"
+	p.WaitForTab = c.waitForTab
 	d := Decision{Type: DecidePrompt, TimeoutMs: c.TimeoutMs, Site: c.Site, Ceremony: c}
 	switch c.route {
 	case routeUSB:

@@ -59,8 +59,9 @@ const (
 //  4. create() in a cross-origin frame needs transient user activation (W3C §5.1.3 step 2; Chromium refuses with
 //     NotAllowedError and consumes the activation — an extension can only observe it);
 //  5. create() needs a page with focus: the tab is the active one of its window and the document is visible
-//     (Chromium AuthenticatorCommonImpl::MakeCredential answers NOT_FOCUSED, NotAllowedError; get() has no such
-//     check in Chromium, and none here).
+//     (Chromium AuthenticatorCommonImpl::MakeCredential answers NOT_FOCUSED, NotAllowedError). get() has no such
+//     check in Chromium; its dialog is tab-modal and shows when the tab comes to the front, so core/client has
+//     the prompt of a background tab's get() wait for its tab (Prompt.WaitForTab).
 func CheckFrame(f Frame, use FrameUse) (Caller, error) {
 	origin, err := ParseOrigin(f.Origin)
 	if err != nil {

@@ -33,7 +33,8 @@ const OPS = new Set(['webauthn.create', 'webauthn.get', 'u2f.register', 'u2f.sig
 const UNREACHABLE = { name: 'NotReadableError', u2fCode: 1, message: 'Twinkey could not process the request.' };
 
 const State = Object.freeze({
-  DECIDING: 'deciding', QUEUED: 'queued', PROMPTING: 'prompting', SIGNING: 'signing', DONE: 'done',
+  DECIDING: 'deciding', WAITING_TAB: 'waiting-tab', QUEUED: 'queued', PROMPTING: 'prompting', SIGNING: 'signing',
+  DONE: 'done',
 });
 
 // How long a prompt stays open after a USB key's error, so the person can read it.
@@ -97,6 +98,7 @@ export class RequestRouter {
   #requests = new Map(); // request id -> PendingRequest
   #byTab = new Map();    // tab id -> request id: the tab's pending request
   #queue = [];           // requests waiting for the prompt
+  #waitingForTab = new Set(); // requests whose prompt opens once their tab is in front (Go's prompt.waitForTab)
   #prompting = null;     // the request whose prompt is open
   #keepAlive = undefined;
 
@@ -168,19 +170,38 @@ export class RequestRouter {
           if (request.state === State.DONE) return undefined;
           request.usb = { hostId: null, progress: null };
         }
-        if (request.state === State.QUEUED || request.state === State.PROMPTING) return undefined; // no-host on show
+        if (request.state !== State.DECIDING) return undefined; // a no-host replacement of a shown prompt
         return this.#enqueue(request, d.timeoutMs);
       default:
         return this.#finish(request, { ok: false, error: d.error ?? UNREACHABLE }, d.error?.name ?? 'error');
     }
   }
 
-  // #enqueue starts the request's timer (Go's timeoutMs) and queues it for the prompt.
-  #enqueue(request, timeoutMs) {
+  // #enqueue starts the request's timer (Go's timeoutMs) and queues it for the prompt; a prompt Go says must wait
+  // for its tab waits until the tab is in front (onTabActivated).
+  async #enqueue(request, timeoutMs) {
     request.expiresAt = Date.now() + timeoutMs;
     request.timer = setTimeout(() => this.#end(request, 'timeout', 'timeout'), timeoutMs);
+    if (request.prompt?.waitForTab) {
+      request.state = State.WAITING_TAB;
+      this.#waitingForTab.add(request);
+      const tab = await chrome.tabs.get(request.tabId).catch(() => null);
+      if (tab?.active && request.state === State.WAITING_TAB) this.onTabActivated({ tabId: request.tabId });
+      return;
+    }
     request.state = State.QUEUED;
     this.#queue.push(request);
+    this.#openNextPrompt();
+  }
+
+  /** onTabActivated is the chrome.tabs.onActivated listener: the tab's waiting prompt may open now. */
+  onTabActivated({ tabId }) {
+    for (const request of [...this.#waitingForTab]) {
+      if (request.tabId !== tabId || request.state !== State.WAITING_TAB) continue;
+      this.#waitingForTab.delete(request);
+      request.state = State.QUEUED;
+      this.#queue.push(request);
+    }
     this.#openNextPrompt();
   }
 
@@ -264,6 +285,7 @@ export class RequestRouter {
     if (this.#byTab.get(request.tabId) === request.id) this.#byTab.delete(request.tabId);
     const i = this.#queue.indexOf(request);
     if (i >= 0) this.#queue.splice(i, 1);
+    this.#waitingForTab.delete(request);
     if (this.#prompting === request) {
       this.#prompting = null;
       if (request.windowId !== undefined) {

@@ -32,6 +32,7 @@ chrome.runtime.onConnect.addListener((port) => {
 chrome.runtime.onMessage.addListener((msg, sender, sendResponse) => pages.onMessage(msg, sender, sendResponse));
 chrome.runtime.onMessage.addListener(onPageScriptMessage);
 chrome.windows.onRemoved.addListener((windowId) => router.onWindowRemoved(windowId));
+chrome.tabs.onActivated.addListener((info) => router.onTabActivated(info));
 chrome.alarms.onAlarm.addListener((alarm) => autoLock.onAlarm(alarm).catch((e) => console.error('twinkey: auto-lock failed:', e?.message)));
 chrome.runtime.onStartup.addListener(() => autoLock.onStartup().catch((e) => console.error('twinkey: start-up lock failed:', e?.message)));
 

@@ -69,6 +69,21 @@ test('rule 2: create() from a background tab is refused, as Chromium refuses it'
   expect(prompts(twinkey.context)).toHaveLength(0);
 });
 
+test('rule 2, get(): a background tab\'s sign-in is not refused (Chromium checks create() only); its prompt opens when the tab comes to the front', async ({ twinkey }) => {
+  await realVault(twinkey.sw);
+  const page = await openSite(twinkey.context);
+  const made = page.evaluate(pageCall, ['create', createOptions]);
+  await press(await consentReady(await waitForConsent(twinkey.context)), '#approve');
+  const { id } = await made;
+  await openSite(twinkey.context, OTHER_SITE); // another tab comes to the front
+  const signIn = page.evaluate(pageCall, ['get', { challenge: 'AAECAwQFBgcICQoLDA0ODw', allowCredentials: [{ type: 'public-key', id }] }]);
+  await page.waitForTimeout(1_500);
+  expect(prompts(twinkey.context), 'no prompt over the tab in front').toHaveLength(0);
+  await page.bringToFront();
+  await press(await consentReady(await waitForConsent(twinkey.context)), '#approve');
+  expect(await signIn).toMatchObject({ ok: true, id });
+});
+
 test('rule 3: an instant click and Tab-Tab-Enter right after the prompt opens approve nothing; a click after the delay does', async ({ twinkey }) => {
   await realVault(twinkey.sw);
   const page = await openSite(twinkey.context);
