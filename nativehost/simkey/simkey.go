@@ -210,6 +210,18 @@ func (k *Key) Close() error {
 		return nil
 	default:
 	}
+	// An INIT still being answered: let the running pump see its answer first (see handle), so that the wake-up
+	// below reads virtual-fido's channel map only after that INIT's goroutine wrote it. Once stop is closed the
+	// pump no longer reports answers, and handle would wait in vain.
+	k.mu.Lock()
+	wait := k.initWait
+	k.mu.Unlock()
+	if wait != nil {
+		select {
+		case <-wait:
+		case <-time.After(5 * time.Second):
+		}
+	}
 	close(k.stop)
 	// Wake the pump if it waits inside GetResponse: a one-byte PING on the broadcast channel makes
 	// virtual-fido queue an answer.
