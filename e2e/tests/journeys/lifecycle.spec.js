@@ -22,7 +22,9 @@ test('lock from the popup; the consent prompt unlocks (wrong passphrase first); 
   await expect(popup.locator('#state')).toHaveText(/^locked/i);
   await shot(popup, 'popup-locked');
 
-  // Locked: the prompt asks for the passphrase; a wrong one says so and the prompt stays.
+  // Locked: the prompt asks for the passphrase; a wrong one says so and the prompt stays. The person goes back to
+  // the site's tab first (the popup's tab is in front; a sign-in's prompt waits for its tab to be in front).
+  await site.bringToFront();
   await site.click('#login');
   const prompt = await waitForConsent(twinkey.context);
   await expect(prompt.locator('#passphrase')).toBeVisible();
@@ -48,6 +50,7 @@ test('lock from the popup; the consent prompt unlocks (wrong passphrase first); 
 
   // userVerification "required": the prompt asks for the passphrase even while unlocked, and the RP sees UV.
   await site.selectOption('#userVerification', 'required');
+  await site.bringToFront();
   await site.click('#login');
   const uv = await waitForConsent(twinkey.context);
   await expect(uv.locator('#passphrase')).toBeVisible();
