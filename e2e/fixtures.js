@@ -187,8 +187,18 @@ async function startRelyingParty() {
  * @param {import('@playwright/test').BrowserContext} context
  * @param {{timeout?: number}} opts
  */
+// Prompts a test has already clicked Approve or Deny in (press, markAnswered): the service worker closes them as it
+// answers, a moment later, and waitForConsent must not hand such a closing prompt out as the next one.
+const answeredPrompts = new WeakSet();
+
+/** markAnswered records that a test answered prompt (see answeredPrompts). */
+function markAnswered(prompt) {
+  answeredPrompts.add(prompt);
+}
+
 async function waitForConsent(context, { timeout = 10_000 } = {}) {
-  const isConsent = (p) => /^chrome-extension:\/\/[a-p]{32}\/consent\/consent\.html/.test(p.url());
+  const isConsent = (p) => /^chrome-extension:\/\/[a-p]{32}\/consent\/consent\.html/.test(p.url()) &&
+    !answeredPrompts.has(p) && !p.isClosed();
   const deadline = Date.now() + timeout;
   let page = context.pages().find(isConsent);
   while (!page) {
@@ -246,6 +256,7 @@ async function answerConsent(context, { approve = true, passphrase = null, timeo
  * click action returns: a prompt that is gone afterwards is the expected outcome, not an error.
  */
 async function press(prompt, selector) {
+  if (/#(approve|deny)\b/.test(selector)) markAnswered(prompt);
   try {
     await prompt.locator(selector).click();
   } catch (e) {
@@ -359,6 +370,7 @@ const test = base.test.extend({
 });
 
 module.exports = {
+  markAnswered,
   test, expect: base.expect,
   waitForConsent, press, answerConsent, consentPages, createVault, restoreVault, bridge, addVirtualAuthenticator,
   stopServiceWorkers,

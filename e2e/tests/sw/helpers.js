@@ -3,6 +3,8 @@
 // the real bridge (Go in the service worker) with a vault the test creates.
 'use strict';
 
+const { markAnswered } = require('../../fixtures');
+
 const SITE = 'https://app.sw-test.example';
 const OTHER_SITE = 'https://widget.sw-other.example';
 
@@ -96,6 +98,7 @@ async function consentReady(consent) {
  * success, not a failure.
  */
 async function press(consent, selector, { key } = {}) {
+  if (key === 'Enter' || key === 'Escape' || /#(approve|deny)\b/.test(selector ?? '')) markAnswered(consent);
   const action = key ? consent.keyboard.press(key) : consent.locator(selector).click();
   await action.catch((e) => {
     if (!consent.isClosed() && !/closed/.test(e.message)) throw e;

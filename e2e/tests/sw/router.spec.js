@@ -14,7 +14,9 @@ const prompts = (context) => context.pages().filter((p) => p.url().includes('/co
 // register makes a credential on page through the prompt and answers it.
 async function register(page, context) {
   const answer = sendRequest(page, 'webauthn.create', { options: createOptions });
-  await press(await consentReady(await waitForConsent(context)), '#approve');
+  const consent = await consentReady(await waitForConsent(context));
+  await press(consent, '#approve');
+  await expect.poll(() => consent.isClosed()).toBe(true); // the next waitForConsent must not find this prompt
   const registered = await answer;
   expect(registered.ok, JSON.stringify(registered)).toBe(true);
   return registered.result;
