@@ -6,6 +6,7 @@ import (
 	"fmt"
 
 	"github.com/twinkey/twinkey/core"
+	"github.com/twinkey/twinkey/core/counter"
 	"github.com/twinkey/twinkey/core/rules"
 )
 
@@ -104,7 +105,7 @@ func (c *Ceremony) Approve(ctx context.Context, a *core.Authenticator, typed boo
 // SignsWithCounter reports whether approving will use the role's signature counter (a software-key sign-in with
 // the twin policy): the counter value can then be reserved while the prompt is shown.
 func (c *Ceremony) SignsWithCounter() bool {
-	return (c.route == routeSoftware) && (c.Op == OpGet || c.Op == OpU2FSign) && c.CounterPolicy != "zero"
+	return c.route == routeSoftware && (c.Op == OpGet || c.Op == OpU2FSign) && c.CounterPolicy != counter.PolicyZero
 }
 
 // HostRequest is the native host's request for this ceremony (nativehost/PROTOCOL.md).

@@ -318,9 +318,10 @@ func notTwinkeys(op Op) Decision {
 func plan(f Facts, origin rules.Origin, payload webAuthnPayload) (*Ceremony, Decision, bool) {
 	caller := Caller{Origin: origin}
 	c := &Ceremony{Op: f.Op, Caller: caller, UV: rules.RequirementDiscouraged}
+	// An RP ID only a related origin request could allow is the browser's to check; the other requests only the
+	// browser or a USB key can serve arrive as plans with softwareCannot set (PrepareCreate, PrepareGet).
 	fail := func(err error) (*Ceremony, Decision, bool) {
-		switch rules.ReasonOf(err) {
-		case rules.ReasonRelatedOrigin, rules.ReasonAlgorithm, rules.ReasonResidentKeyRequired, rules.ReasonPlatformAttachment:
+		if rules.ReasonOf(err) == rules.ReasonRelatedOrigin {
 			return nil, browser, false
 		}
 		return nil, refuse(err, f.Op), false

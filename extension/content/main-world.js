@@ -113,64 +113,68 @@
 
   // ---- The full part, loaded on first use -----------------------------------------------------------------
 
-  const SHARED_NAMES = ['ObjectCreate', 'ObjectDefineProperty', 'ObjectGetOwnPropertyDescriptor', 'ObjectGetPrototypeOf', 'ObjectKeys', 'ObjectFreeze', 'ReflectApply', 'ArrayIsArray', 'JSONStringify', 'JSONParse', 'MathTrunc', 'MathMin', 'NumberIsFinite', 'StringCharCodeAt', 'SymbolIterator', 'PromiseCtor', 'TypeErrorCtor', 'DOMExceptionCtor', 'EventCtor', 'Uint8ArrayCtor', 'ArrayBufferIsView', 'ArrayBufferByteLength', 'ArrayBufferResizable', 'TypedArrayPrototype', 'TypedArrayBuffer', 'TypedArrayByteOffset', 'TypedArrayByteLength', 'TypedArraySet', 'DataViewBuffer', 'DataViewByteOffset', 'DataViewByteLength', 'AbortSignalAborted', 'AbortSignalReason', 'EventTargetAddEventListener', 'EventTargetRemoveEventListener', 'EventTargetDispatchEvent', 'EventStopImmediatePropagation', 'MessageEventData', 'MessageEventSource', 'MessagePortPostMessage', 'MessagePortCtor', 'CryptoGetRandomValues', 'cryptoObject', 'windowObject', 'windowPostMessage', 'setTimer', 'clearTimer', 'locationObject', 'ArraySlice', 'ArraySort', 'pendingAnswers', 'webAuthnAvailable', 'nativeCreate', 'nativeGet', 'nativeParseCreation', 'nativeParseRequest', 'CRYPTOTOKEN_ID', 'CRYPTOTOKEN_ORIGIN', 'CRYPTOTOKEN_COMMS_URL'];
-  const SHARED = [ObjectCreate, ObjectDefineProperty, ObjectGetOwnPropertyDescriptor, ObjectGetPrototypeOf, ObjectKeys, ObjectFreeze, ReflectApply, ArrayIsArray, JSONStringify, JSONParse, MathTrunc, MathMin, NumberIsFinite, StringCharCodeAt, SymbolIterator, PromiseCtor, TypeErrorCtor, DOMExceptionCtor, EventCtor, Uint8ArrayCtor, ArrayBufferIsView, ArrayBufferByteLength, ArrayBufferResizable, TypedArrayPrototype, TypedArrayBuffer, TypedArrayByteOffset, TypedArrayByteLength, TypedArraySet, DataViewBuffer, DataViewByteOffset, DataViewByteLength, AbortSignalAborted, AbortSignalReason, EventTargetAddEventListener, EventTargetRemoveEventListener, EventTargetDispatchEvent, EventStopImmediatePropagation, MessageEventData, MessageEventSource, MessagePortPostMessage, MessagePortCtor, CryptoGetRandomValues, cryptoObject, windowObject, windowPostMessage, setTimer, clearTimer, locationObject, ArraySlice, ArraySort, pendingAnswers, webAuthnAvailable, nativeCreate, nativeGet, nativeParseCreation, nativeParseRequest, CRYPTOTOKEN_ID, CRYPTOTOKEN_ORIGIN, CRYPTOTOKEN_COMMS_URL];
   const BOOT = '__twinkeyBootPageScript';
-  const LOAD_TIMEOUT_MS = 10 * 1000;
+  // The one answer the page script gives of its own: the full part was injected but did not start (a page script
+  // took the boot function first, or it threw). Every other failure is the relay's or the service worker's.
+  const NOT_STARTED = ObjectFreeze({name: 'NotReadableError', u2fCode: 1, message: 'Twinkey could not start its page script.'});
   let full = null;
 
   /**
    * loadFull answers the full part (page-impl.js's {webAuthnCeremony, u2f, handleCryptoTokenMessage}). The first
    * call asks the relay, which asks the service worker to inject page-impl.js into this frame; that script calls
-   * the one-shot boot function defined here, which hands it the built-ins captured above. It rejects with
-   * NotReadableError when the full part does not arrive (the extension was reloaded under the page).
+   * the one-shot boot function defined here, which hands it the built-ins captured above. The injected script runs
+   * before the service worker's answer comes back through the relay (id "load"), so an answer that finds no boot
+   * means the full part could not start. A failure rejects with the relay's error object ({name, u2fCode,
+   * message}: the service worker's, or the relay's own when the extension is gone), which the entry points carry
+   * to the page; a later call tries again.
    */
   function loadFull() {
     if (full !== null) return full;
     full = new PromiseCtor((resolve, reject) => {
-      const shared = {};
-      const sharedNames = SHARED_NAMES;
-      for (let i = 0; i < sharedNames.length; i++) shared[sharedNames[i]] = SHARED[i];
-      let timer;
-      let onFailure;
+      let booted = false;
       const bootOnce = (factory) => {
         delete windowObject[BOOT];
-        clearTimer(timer);
-        ReflectApply(EventTargetRemoveEventListener, windowObject, ['message', onFailure, true]);
+        booted = true;
         try {
-          resolve(factory(ObjectFreeze(shared)));
+          resolve(factory(ObjectFreeze({
+        ObjectCreate, ObjectDefineProperty, ObjectGetOwnPropertyDescriptor, ObjectGetPrototypeOf, ObjectKeys,
+        ObjectFreeze, ReflectApply, ArrayIsArray, JSONStringify, JSONParse, MathTrunc, MathMin, NumberIsFinite,
+        StringCharCodeAt, SymbolIterator, PromiseCtor, TypeErrorCtor, DOMExceptionCtor, EventCtor, Uint8ArrayCtor,
+        ArrayBufferIsView, ArrayBufferByteLength, ArrayBufferResizable, TypedArrayPrototype, TypedArrayBuffer,
+        TypedArrayByteOffset, TypedArrayByteLength, TypedArraySet, DataViewBuffer, DataViewByteOffset,
+        DataViewByteLength, AbortSignalAborted, AbortSignalReason, EventTargetAddEventListener,
+        EventTargetRemoveEventListener, EventTargetDispatchEvent, EventStopImmediatePropagation, MessageEventData,
+        MessageEventSource, MessagePortPostMessage, MessagePortCtor, CryptoGetRandomValues, cryptoObject,
+        windowObject, windowPostMessage, setTimer, clearTimer, locationObject, ArraySlice, ArraySort,
+        pendingAnswers, webAuthnAvailable, nativeCreate, nativeGet, nativeParseCreation, nativeParseRequest,
+        CRYPTOTOKEN_ID, CRYPTOTOKEN_ORIGIN, CRYPTOTOKEN_COMMS_URL,
+          })));
         } catch (error) {
-          reject(error);
+          reject(NOT_STARTED);
         }
       };
       ObjectDefineProperty(windowObject, BOOT, {value: bootOnce, writable: false, enumerable: false, configurable: true});
-      timer = setTimer(() => {
+      // The relay's answer (id "load") arrives through the answer listener registered at document_start.
+      pendingAnswers.load = (answer) => {
         delete windowObject[BOOT];
-        reject(new DOMExceptionCtor('Twinkey could not load its page script.', 'NotReadableError'));
-      }, LOAD_TIMEOUT_MS);
+        if (booted) return;
+        reject(answer.ok === true || answer.error === null || typeof answer.error !== 'object' ? NOT_STARTED : answer.error);
+      };
       let targetOrigin = '*';
       try {
         if (locationObject.origin !== 'null') targetOrigin = locationObject.origin;
       } catch {
         // keep '*': the message is posted to this very window either way
       }
-      // The relay answers only a failure (id "load"): then this call fails at once instead of at the timeout.
-      onFailure = (event) => {
-        if (ReflectApply(MessageEventSource, event, []) !== windowObject) return;
-        const data = ReflectApply(MessageEventData, event, []);
-        if (data === null || typeof data !== 'object' || data.__twinkey !== 1 || data.dir !== 'to-page' || data.id !== 'load') return;
-        ReflectApply(EventStopImmediatePropagation, event, []);
-        ReflectApply(EventTargetRemoveEventListener, windowObject, ['message', onFailure, true]);
-        if (data.ok === true) return;
-        delete windowObject[BOOT];
-        clearTimer(timer);
-        reject(new DOMExceptionCtor('Twinkey could not load its page script.', 'NotReadableError'));
-      };
-      ReflectApply(EventTargetAddEventListener, windowObject, ['message', onFailure, true]);
       ReflectApply(windowPostMessage, windowObject, [{__twinkey: 1, dir: 'to-relay', id: 'load', op: 'load'}, targetOrigin]);
     });
-    full.catch(() => { full = null; }); // a later call tries again
+    full.catch(() => { full = null; });
     return full;
+  }
+
+  /** asException turns the relay's error object into what a WebAuthn caller gets (the full part's mapping). */
+  function asException(error) {
+    return new DOMExceptionCtor(String(error.message), String(error.name));
   }
 
   // ---- WebAuthn entry points --------------------------------------------------------------------------------
@@ -205,7 +209,7 @@
       }
       if (call === undefined) return ReflectApply(nativeCreate, this, arguments);
       const thisArg = this;
-      return loadFull().then((f) => f.webAuthnCeremony('create', thisArg, call));
+      return loadFull().then((f) => f.webAuthnCeremony('create', thisArg, call), (e) => { throw asException(e); });
     },
     get(options) {
       let call;
@@ -216,7 +220,7 @@
       }
       if (call === undefined) return ReflectApply(nativeGet, this, arguments);
       const thisArg = this;
-      return loadFull().then((f) => f.webAuthnCeremony('get', thisArg, call));
+      return loadFull().then((f) => f.webAuthnCeremony('get', thisArg, call), (e) => { throw asException(e); });
     },
   };
 
@@ -252,11 +256,11 @@
     setTimer(() => callback(argument), 0);
   }
 
-  // window.u2f: register and sign run in the full part; a failed load answers OTHER_ERROR through the callback.
+  // window.u2f: register and sign run in the full part; a failed load carries the relay's error to the callback.
   function u2fCall(method, args) {
     loadFull().then((f) => ReflectApply(f.u2f[method], f.u2f, args), (error) => {
       const callback = ArrayIsArray(args[0]) ? args[method === 'register' ? 2 : 1] : args[3];
-      callLater(callback, {errorCode: U2F_ERROR_CODES.OTHER_ERROR, errorMessage: error.message});
+      callLater(callback, {errorCode: error.u2fCode, errorMessage: error.message});
     });
   }
 
@@ -293,7 +297,7 @@
   function handleCryptoTokenMessage(message) {
     return loadFull().then((f) => f.handleCryptoTokenMessage(message), (error) => ({
       type: 'u2f_error_response', requestId: message !== null && typeof message === 'object' ? message.requestId : undefined,
-      responseData: {errorCode: U2F_ERROR_CODES.OTHER_ERROR, errorMessage: error.message},
+      responseData: {errorCode: error.u2fCode, errorMessage: error.message},
     }));
   }
 

@@ -12,7 +12,7 @@
   const REQUEST_OPS = new Set(['webauthn.create', 'webauthn.get', 'u2f.register', 'u2f.sign']);
   const ABORT_OP = 'abort';
   // The page script's small part asks for its full part on first use (op "load"); the service worker injects it
-  // into this frame (extension/sw/pagescript.js). A failure is answered to the page as id "load".
+  // into this frame (extension/sw/pagescript.js) and the outcome is answered to the page as id "load".
   const LOAD_OP = 'load';
   const REQUEST_ID_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
   const DISCONNECTED_ERROR = {
@@ -101,9 +101,10 @@
     } catch (error) {
       sent = Promise.reject(error);
     }
+    // The full part has run (or failed) before the service worker answers: the page script learns which.
     Promise.resolve(sent).then((answer) => {
-      if (answer && answer.ok === true) return;
-      answerPage(LOAD_OP, {ok: false, error: answer && answer.error});
+      if (answer && answer.ok === true) answerPage(LOAD_OP, {ok: true});
+      else answerPage(LOAD_OP, {ok: false, error: answer && answer.error});
     }, () => answerPage(LOAD_OP, {ok: false, error: DISCONNECTED_ERROR}));
   }
 

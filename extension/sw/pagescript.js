@@ -5,6 +5,8 @@
 // into that one frame, in the MAIN world (chrome.scripting). Only the extension's own content scripts are
 // answered; the frame is the sender's, as the browser reports it.
 
+import { UNREACHABLE } from './unreachable.js';
+
 export const PAGE_SCRIPT_MESSAGE = 'twinkey.page-script';
 const FULL_PART = 'content/page-impl.js';
 
@@ -21,7 +23,7 @@ export function onPageScriptMessage(msg, sender, sendResponse) {
     files: [FULL_PART],
   }).then(() => sendResponse({ ok: true }), (e) => {
     console.error('twinkey: page script not injected:', e?.message);
-    sendResponse({ ok: false, error: { name: 'NotReadableError', message: 'Twinkey could not load its page script.' } });
+    sendResponse({ ok: false, error: UNREACHABLE });
   });
   return true; // the answer is sent asynchronously
 }

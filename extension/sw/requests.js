@@ -20,17 +20,14 @@
 // cleanUpStalePrompts() closes the prompt windows recorded in chrome.storage.session.
 
 import { HostError, HostEvent } from './native.js';
+import { UNREACHABLE } from './unreachable.js';
 
 export const REQUEST_PORT = 'twinkey.request';
 export const CONSENT_PAGE = 'consent/consent.html';
 const PROMPT_WINDOW = { width: 460, height: 580 };
 const KEEPALIVE_INTERVAL_MS = 20_000;
 const PROMPT_WINDOWS_KEY = 'consentWindows'; // chrome.storage.session: ids of open prompt windows
-const OPS = new Set(['webauthn.create', 'webauthn.get', 'u2f.register', 'u2f.sign']);
 
-// The answer when Go cannot be reached at all: the only page-visible value not from the bridge, because the
-// bridge is what failed. It matches the bridge's answer for an internal failure (core/rules KindUnknown).
-const UNREACHABLE = { name: 'NotReadableError', u2fCode: 1, message: 'Twinkey could not process the request.' };
 
 const State = Object.freeze({
   DECIDING: 'deciding', WAITING_TAB: 'waiting-tab', QUEUED: 'queued', PROMPTING: 'prompting', SIGNING: 'signing',
@@ -130,7 +127,6 @@ export class RequestRouter {
   }
 
   #accept(port, untrusted) {
-    const op = OPS.has(untrusted?.op) ? untrusted.op : 'webauthn.get';
     const payload = untrusted?.payload && typeof untrusted.payload === 'object' ? untrusted.payload : {};
     const tabId = port.sender.tab?.id ?? -1;
     const request = new PendingRequest(port, untrusted?.op, payload, frameFacts(port.sender, untrusted?.frame), tabId);
@@ -138,7 +134,7 @@ export class RequestRouter {
     this.#requests.set(request.id, request);
     if (!tabBusy) this.#byTab.set(tabId, request.id);
     this.#updateKeepAlive();
-    this.#decide(request, tabBusy, op).catch((e) => {
+    this.#decide(request, tabBusy).catch((e) => {
       console.error('twinkey: request failed:', e?.message);
       this.#finish(request, { ok: false, error: UNREACHABLE }, 'error');
     });

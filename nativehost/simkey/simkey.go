@@ -101,21 +101,27 @@ type Key struct {
 // goroutine that answers INIT, and reads that map in HandleMessage; so while an INIT is pending, handle waits
 // until the pump has seen its answer (which virtual-fido queues after the map write), even if nobody reads it.
 func (k *Key) handle(report []byte) {
-	k.mu.Lock()
-	wait := k.initWait
-	k.mu.Unlock()
-	if wait != nil {
-		select {
-		case <-wait:
-		case <-time.After(10 * time.Second):
-		}
-	}
+	k.awaitInit(10 * time.Second)
 	if report[4] == byte(ctaphid.CmdInit) && ctaphid.ChannelID(report[0:4]) == ctaphid.BroadcastCID {
 		k.mu.Lock()
 		k.initWait = make(chan struct{})
 		k.mu.Unlock()
 	}
 	k.hid.HandleMessage(report)
+}
+
+// awaitInit waits, at most limit, until the pump has seen the answer of a pending INIT (none pending: at once).
+func (k *Key) awaitInit(limit time.Duration) {
+	k.mu.Lock()
+	wait := k.initWait
+	k.mu.Unlock()
+	if wait == nil {
+		return
+	}
+	select {
+	case <-wait:
+	case <-time.After(limit):
+	}
 }
 
 // sawPacket is called by the pump for every answer packet.
@@ -213,15 +219,7 @@ func (k *Key) Close() error {
 	// An INIT still being answered: let the running pump see its answer first (see handle), so that the wake-up
 	// below reads virtual-fido's channel map only after that INIT's goroutine wrote it. Once stop is closed the
 	// pump no longer reports answers, and handle would wait in vain.
-	k.mu.Lock()
-	wait := k.initWait
-	k.mu.Unlock()
-	if wait != nil {
-		select {
-		case <-wait:
-		case <-time.After(5 * time.Second):
-		}
-	}
+	k.awaitInit(5 * time.Second)
 	close(k.stop)
 	// Wake the pump if it waits inside GetResponse: a one-byte PING on the broadcast channel makes
 	// virtual-fido queue an answer.

@@ -185,6 +185,7 @@
     if (data.op === 'load') {
       // As the service worker does (extension/sw/pagescript.js): inject the page script's full part.
       (0, eval)(window.__twinkeyTestPageImpl);
+      postMessage({__twinkey: 1, dir: 'to-page', id: 'load', ok: true}, '*');
       return;
     }
     harness.received.push(structuredClone(data));
