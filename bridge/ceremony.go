@@ -232,7 +232,7 @@ type ceremonyRef struct {
 	Ceremony string `json:"ceremony"`
 }
 
-// errForgotten answers a ceremony id this instance does not know: the page's answer, not a bridge failure.
+// forgotten answers a ceremony id this instance does not know: the page's answer, not a bridge failure.
 func forgotten(op client.Op) client.Outcome {
 	return client.Outcome{Type: client.OutcomeAnswer, Error: client.ToPageError(client.ErrForgotten, op), Activity: "error"}
 }
